@@ -1,0 +1,66 @@
+"""danmodel: the data model of Kata Containers' Directly Attachable Network (DAN) config files.
+
+The names here are those of format revision 2, the current one;
+:mod:`danmodel.v1` holds revision 1.
+"""
+
+from __future__ import annotations
+
+from . import v1, v2
+from ._common import DEFAULT_QUEUE_SIZE
+from .addresses import parse_interface, parse_ip, parse_neighbor_ip, parse_network
+from .codec import MAX_DOCUMENT_BYTES, dump, dumps, from_dict, load, loads, to_dict
+from .errors import DanError, IgnoredKeysWarning, Problem, ValidationError
+from .kernel import IFF_NOARP, NeighborFlag, NudState, RouteScope
+from .mac import MacAddress
+from .revisions import downgrade, upgrade
+from .v2 import (
+    DanConfig,
+    DanDevice,
+    Device,
+    HostTap,
+    Interface,
+    Neighbor,
+    NetworkInfo,
+    Route,
+    Vfio,
+    VhostUser,
+)
+
+__all__ = [
+    "DEFAULT_QUEUE_SIZE",
+    "IFF_NOARP",
+    "MAX_DOCUMENT_BYTES",
+    "DanConfig",
+    "DanDevice",
+    "DanError",
+    "Device",
+    "HostTap",
+    "IgnoredKeysWarning",
+    "Interface",
+    "MacAddress",
+    "Neighbor",
+    "NeighborFlag",
+    "NetworkInfo",
+    "NudState",
+    "Problem",
+    "Route",
+    "RouteScope",
+    "ValidationError",
+    "Vfio",
+    "VhostUser",
+    "downgrade",
+    "dump",
+    "dumps",
+    "from_dict",
+    "load",
+    "loads",
+    "parse_interface",
+    "parse_ip",
+    "parse_neighbor_ip",
+    "parse_network",
+    "to_dict",
+    "upgrade",
+    "v1",
+    "v2",
+]

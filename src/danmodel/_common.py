@@ -1,0 +1,170 @@
+"""Model classes that every format revision shares (re-exported by ``danmodel.v1`` and ``v2``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
+from typing import ClassVar, Protocol
+
+import attrs
+
+from ._kinds import (
+    IFNAME,
+    IP_INTERFACE,
+    MAC_OR_EMPTY,
+    NEIGHBOR_IP,
+    SOCKET_PATH,
+    STRING,
+    UINT32,
+    UINT64,
+    Array,
+    meta,
+    validate_by_kind,
+)
+from .errors import Problem, ValidationError
+from .mac import MacAddress
+
+__all__ = [
+    "DEFAULT_QUEUE_SIZE",
+    "HostTap",
+    "Interface",
+    "Neighbor",
+    "VhostUser",
+    "neighbor_tuple",
+    "reject_shared_devices",
+]
+
+DEFAULT_QUEUE_SIZE = 256
+"""The queue size runtime-rs uses when ``queue_size`` is 0."""
+
+
+def _address_tuple(
+    items: Iterable[IPv4Interface | IPv6Interface],
+) -> tuple[IPv4Interface | IPv6Interface, ...]:
+    return tuple(items)
+
+
+def neighbor_tuple(items: Iterable[Neighbor]) -> tuple[Neighbor, ...]:
+    return tuple(items)
+
+
+class _Queues:
+    """Effective queue settings of a device with ``queue_num`` and ``queue_size``."""
+
+    __slots__ = ()
+    queue_num: int
+    queue_size: int
+
+    def effective_queue_num(self, network_queues: int = 1) -> int:
+        """Queue pairs the runtime uses: ``queue_num``, or its ``network_queues`` when 0.
+
+        ``network_queues`` is the runtime's setting; it counts as at least 1.
+        """
+        return self.queue_num or max(network_queues, 1)
+
+    def effective_queue_size(self) -> int:
+        """Queue size the runtime uses: ``queue_size``, or 256 when 0."""
+        return self.queue_size or DEFAULT_QUEUE_SIZE
+
+
+_QUEUE_NUM_DOC = "Number of queue pairs; 0 means the runtime's network_queues setting (at least 1)."
+_QUEUE_SIZE_DOC = "Size of each queue; 0 means 256."
+
+
+@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+class HostTap(_Queues):
+    """A tap device in the host network namespace (``"type": "host-tap"``; runtime-rs)."""
+
+    unique_key: ClassVar[tuple[str, str]] = ("tap_name", "tap name")
+
+    tap_name: str = attrs.field(metadata=meta(IFNAME, "Name of the host tap interface."))
+    queue_num: int = attrs.field(default=0, metadata=meta(UINT32, _QUEUE_NUM_DOC))
+    queue_size: int = attrs.field(default=0, metadata=meta(UINT32, _QUEUE_SIZE_DOC))
+
+
+@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+class VhostUser(_Queues):
+    """A vhost-user socket (``"type": "vhost-user"``; runtime-rs)."""
+
+    unique_key: ClassVar[tuple[str, str]] = ("path", "socket path")
+
+    path: str = attrs.field(
+        metadata=meta(SOCKET_PATH, "Path of the vhost-user unix socket (at most 107 bytes).")
+    )
+    queue_num: int = attrs.field(default=0, metadata=meta(UINT32, _QUEUE_NUM_DOC))
+    queue_size: int = attrs.field(default=0, metadata=meta(UINT32, _QUEUE_SIZE_DOC))
+
+
+@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+class Interface:
+    """Configuration of the guest interface."""
+
+    ip_addresses: tuple[IPv4Interface | IPv6Interface, ...] = attrs.field(
+        converter=_address_tuple,
+        metadata=meta(
+            Array(IP_INTERFACE),
+            "Addresses of the interface with their prefix length, ip/prefix (host bits allowed).",
+        ),
+    )
+    mtu: int = attrs.field(
+        default=1500,
+        metadata=meta(UINT64, "Interface MTU; 1500 when missing (the Go runtime reads 0)."),
+    )
+    ntype: str = attrs.field(
+        default="", metadata=meta(STRING, "Link type, passed to the agent as Interface.type.")
+    )
+    flags: int = attrs.field(
+        default=0,
+        metadata=meta(UINT32, "Link flags (IFF_*); runtime-rs passes on only IFF_NOARP (0x80)."),
+    )
+
+
+@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+class Neighbor:
+    """A static ARP/NDP neighbor entry of the guest interface."""
+
+    ip_address: IPv4Address | IPv6Address | None = attrs.field(
+        default=None,
+        metadata=meta(
+            NEIGHBOR_IP,
+            "Neighbor IP, plain or as ip/prefix (an IPv4Interface/IPv6Interface keeps "
+            "the prefix); runtime-rs reads only ip/prefix, the Go runtime only a plain IP.",
+        ),
+    )
+    hardware_addr: MacAddress | None = attrs.field(
+        default=None, metadata=meta(MAC_OR_EMPTY, 'Neighbor MAC; "" (None) when unset.')
+    )
+    state: int = attrs.field(
+        default=0, metadata=meta(UINT32, "NUD state bits (NUD_*, e.g. PERMANENT 0x80).")
+    )
+    flags: int = attrs.field(default=0, metadata=meta(UINT32, "Neighbor flags (NTF_*)."))
+
+
+class _Device(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def device(self) -> object: ...
+
+
+def reject_shared_devices(owner: object, devices: Sequence[_Device]) -> None:
+    """Raise when two devices share a guest name, tap name, socket path or PCI address."""
+    problems = []
+    seen: dict[tuple[str, object], int] = {}
+    for index, device in enumerate(devices):
+        host = device.device
+        attribute, what = host.unique_key  # type: ignore[attr-defined]
+        for key, field_path, label in (
+            (("name", device.name), "name", "guest name"),
+            ((what, getattr(host, attribute)), f"device.{attribute}", what),
+        ):
+            first = seen.setdefault(key, index)
+            if first != index:
+                problems.append(
+                    Problem(
+                        path=f"{type(owner).__name__}.devices[{index}].{field_path}",
+                        message=f"{label} {key[1]!r} is already used by devices[{first}]",
+                    )
+                )
+    if problems:
+        raise ValidationError(problems)

@@ -1,0 +1,114 @@
+"""Strict JSON text parsing: size bound, UTF-8, no NaN/Infinity, duplicate keys noticed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from ._kinds import DuplicateKeys, NonFinite, join
+from .errors import Problem, ValidationError
+
+MAX_DOCUMENT_BYTES: Final = 16 * 1024 * 1024
+"""Largest document ``loads`` reads: 16 MiB (a 4096-device config is about 5 MiB)."""
+
+
+class Parsed:
+    """A parsed document and whether it holds duplicate keys or NaN/Infinity anywhere."""
+
+    __slots__ = ("irregular", "value")
+
+    def __init__(self, value: object, irregular: bool) -> None:
+        self.value = value
+        self.irregular = irregular
+
+
+def _fail(
+    message: str, source: str | None, line: int | None = None, column: int | None = None
+) -> ValidationError:
+    return ValidationError(
+        [Problem(path="$", message=message, line=line, column=column)], source=source
+    )
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def decode_text(data: object, source: str | None) -> str:
+    """The document as text: bytes must be UTF-8 without BOM; anything else is refused."""
+    if isinstance(data, str):
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise _fail(f"the document is larger than {MAX_DOCUMENT_BYTES} bytes", source)
+        text = data
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise _fail(f"the document is larger than {MAX_DOCUMENT_BYTES} bytes", source)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line, column = _position(raw[: error.start].decode("utf-8"), error.start)
+            raise _fail(
+                f"invalid UTF-8 at byte {error.start}: a DAN config is UTF-8 text",
+                source,
+                line,
+                column,
+            ) from None
+    else:
+        raise _fail(f"expected JSON text (str or bytes), found {type(data).__name__}", source)
+    if text.startswith("\ufeff"):
+        raise _fail("the document starts with a byte order mark; JSON text has none", source, 1, 1)
+    return text
+
+
+def parse(text: str, source: str | None) -> Parsed:
+    """Parse JSON text; raise :class:`ValidationError` on anything that is not JSON."""
+    irregular = False
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal irregular
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            irregular = True
+            return DuplicateKeys(pairs)
+        return result
+
+    def constant_hook(token: str) -> NonFinite:
+        nonlocal irregular
+        irregular = True
+        return NonFinite(token)
+
+    decoder = json.JSONDecoder(object_pairs_hook=pairs_hook, parse_constant=constant_hook)
+    try:
+        value = decoder.decode(text)
+    except json.JSONDecodeError as error:
+        raise _fail(f"invalid JSON: {error.msg}", source, error.lineno, error.colno) from None
+    except RecursionError:
+        raise _fail("the document nests arrays or objects too deeply to be read", source) from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise _fail(f"invalid JSON: {error}", source) from None
+    return Parsed(value, irregular)
+
+
+def irregularities(value: object) -> list[Problem]:
+    """Every duplicate key and NaN/Infinity in a parsed document, with its path."""
+    problems = []
+    stack: list[tuple[str, object]] = [("$", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, NonFinite):
+            problems.append(Problem(path=path, message=f"{item.token} is not valid JSON"))
+        elif isinstance(item, dict):
+            if type(item) is DuplicateKeys:
+                for key, count in item.duplicates.items():
+                    problems.append(
+                        Problem(
+                            path=join(path, key),
+                            message=f"key {json.dumps(key)} appears {count} times in one object",
+                        )
+                    )
+            stack.extend((join(path, key), child) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in reversed(list(enumerate(item))))
+    return problems

@@ -1,0 +1,592 @@
+"""Field kinds: how each field of the model is read from JSON, written back and checked.
+
+A kind is attached to every attrs field of the model through its metadata, so
+the reader, the writer and the constructors' validators share one definition
+of each value. Private: the public face is the model classes and the codec.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+)
+from typing import Any, ClassVar, Final
+
+import attrs
+
+from . import addresses
+from .errors import Problem, ValidationError
+from .kernel import IFNAMSIZ, UINT32_MAX, UINT64_MAX, UNIX_SOCKET_PATH_MAX
+from .mac import MacAddress
+
+KIND: Final = "danmodel.kind"
+DOC: Final = "danmodel.doc"
+
+
+class _Failed:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "FAILED"
+
+
+FAILED: Final = _Failed()
+"""Returned by a read that reported a problem."""
+
+
+class NonFinite:
+    """What the JSON parser returns for ``NaN``/``Infinity``, which are not JSON."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+class DuplicateKeys(dict[str, Any]):
+    """A JSON object in which some keys appear more than once (the last value is kept)."""
+
+    __slots__ = ("duplicates",)
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        counts: dict[str, int] = {}
+        for key, _ in pairs:
+            counts[key] = counts.get(key, 0) + 1
+        self.duplicates = {key: n for key, n in counts.items() if n > 1}
+
+
+_PATH_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]*")
+
+
+def join(path: str, key: object) -> str:
+    """``path`` extended by an object key, in the JSONPath syntax jsonschema uses."""
+    key = key if type(key) is str else repr(key)
+    if _PATH_NAME.fullmatch(key):
+        return f"{path}.{key}"
+    escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+    return f"{path}['{escaped}']"
+
+
+def describe(value: object) -> str:
+    """A short description of a JSON value for error messages."""
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if type(value) is str:
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"the string {shown!r}"
+    if type(value) is int:
+        return f"the integer {value}"
+    if type(value) is float:
+        return f"the number {value!r}"
+    if type(value) is list:
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, NonFinite):
+        return f"{value.token} (not valid JSON)"
+    return repr(value)
+
+
+class Reader:
+    """The state of one load: problems found and keys ignored, in document order."""
+
+    __slots__ = ("ignored", "problems", "strict")
+
+    def __init__(self, *, strict: bool) -> None:
+        self.strict = strict
+        self.problems: list[Problem] = []
+        self.ignored: list[Problem] = []
+
+    def problem(self, path: str, message: str) -> _Failed:
+        self.problems.append(Problem(path=path, message=message))
+        return FAILED
+
+
+class Kind:
+    """How one field's value is read, written and checked."""
+
+    description: str = "a value"
+
+    def read(self, value: object, path: str, reader: Reader) -> object:
+        """Turn a parsed JSON value into the model's value, or report and return FAILED."""
+        raise NotImplementedError
+
+    def write(self, value: Any) -> object:
+        """Turn the model's value into a JSON value (structures: see the codec)."""
+        return value
+
+    def check(self, value: object) -> str | None:
+        """Check a value given to a constructor; the problem as text, or None."""
+        raise NotImplementedError
+
+    def __call__(self, instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        """Act as the attrs validator of a field of this kind."""
+        message = self.check(value)
+        if message is not None:
+            path = f"{type(instance).__name__}.{attribute.name}"
+            raise ValidationError([Problem(path=path, message=message)])
+
+
+def _not_type(kind: Kind, value: object) -> str:
+    return f"expected {kind.description}, found {describe(value)}"
+
+
+class Leaf(Kind):
+    """A scalar read by a parse function that raises ``ValueError`` with the message."""
+
+    def __init__(
+        self,
+        description: str,
+        parse: Callable[[Any], object],
+        accepts: Callable[[object], bool],
+        write: Callable[[Any], object] | None = None,
+        json_type: type = str,
+    ) -> None:
+        self.description = description
+        self._parse = parse
+        self._accepts = accepts
+        self._json_type = json_type
+        self._write = write
+
+    def write(self, value: Any) -> object:
+        return value if self._write is None else self._write(value)
+
+    def read(self, value: object, path: str, reader: Reader) -> object:
+        if type(value) is not self._json_type:
+            if isinstance(value, NonFinite) and self._json_type is int:
+                return reader.problem(path, f"{value.token} is not valid JSON")
+            return reader.problem(path, _not_type(self, value))
+        try:
+            return self._parse(value)
+        except ValueError as error:
+            return reader.problem(path, str(error))
+
+    def check(self, value: object) -> str | None:
+        if self._accepts(value):
+            return None
+        if type(value) is self._json_type and value is not None:
+            try:
+                self._parse(value)
+            except ValueError as error:
+                return str(error)
+        return f"expected {self.description}, found {value!r}"
+
+
+class Nullable(Kind):
+    """A kind that also accepts JSON null (None in the model)."""
+
+    def __init__(self, inner: Kind) -> None:
+        self.inner = inner
+        self.description = f"{inner.description} or null"
+
+    def read(self, value: object, path: str, reader: Reader) -> object:
+        if value is None:
+            return None
+        return self.inner.read(value, path, reader)
+
+    def write(self, value: Any) -> object:
+        return None if value is None else self.inner.write(value)
+
+    def check(self, value: object) -> str | None:
+        return None if value is None else self.inner.check(value)
+
+
+# --- scalars -------------------------------------------------------------------------------
+
+
+def _uint(bits: int, maximum: int) -> Leaf:
+    def parse(value: int) -> int:
+        if 0 <= value <= maximum:
+            return value
+        raise ValueError(f"expected an unsigned {bits}-bit integer (0 to {maximum}), found {value}")
+
+    def accepts(value: object) -> bool:
+        return (
+            isinstance(value, int)
+            and value is not True
+            and value is not False
+            and (0 <= value <= maximum)
+        )
+
+    return Leaf(f"an unsigned {bits}-bit integer", parse, accepts, json_type=int)
+
+
+UINT32: Final = _uint(32, UINT32_MAX)
+UINT64: Final = _uint(64, UINT64_MAX)
+
+
+def _text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"{value!r} holds a lone surrogate (an unpaired \\ud800-\\udfff escape), "
+            "which is not valid Unicode"
+        ) from None
+    return value
+
+
+def _is_text(value: object) -> bool:
+    if type(value) is not str:
+        return False
+    try:
+        _text(value)
+    except ValueError:
+        return False
+    return True
+
+
+STRING: Final = Leaf("a string", _text, _is_text)
+
+
+def _nonempty(value: str) -> str:
+    if not value:
+        raise ValueError("expected a non-empty string, found an empty string")
+    return _text(value)
+
+
+NONEMPTY_STRING: Final = Leaf("a non-empty string", _nonempty, lambda v: _is_text(v) and v != "")
+
+_KERNEL_SPACE = frozenset(" \t\n\v\f\r")
+
+
+def _ifname(value: str) -> str:
+    size = len(_text(value).encode("utf-8"))
+    if size == 0:
+        raise ValueError("expected a Linux interface name, found an empty string")
+    if size >= IFNAMSIZ:
+        raise ValueError(
+            f"interface name {value!r} is {size} bytes; Linux allows at most {IFNAMSIZ - 1}"
+        )
+    if value in (".", ".."):
+        raise ValueError(f"{value!r} is not a valid Linux interface name")
+    for char in value:
+        if char in "/:\0" or char in _KERNEL_SPACE:
+            raise ValueError(
+                f"interface name {value!r} contains {char!r}; Linux refuses '/', ':', "
+                "NUL and whitespace in interface names"
+            )
+    return value
+
+
+def _accepts_by_parse(parse: Callable[[Any], object]) -> Callable[[object], bool]:
+    def accepts(value: object) -> bool:
+        if type(value) is not str:
+            return False
+        try:
+            parse(value)
+        except ValueError:
+            return False
+        return True
+
+    return accepts
+
+
+IFNAME: Final = Leaf("a Linux interface name", _ifname, _accepts_by_parse(_ifname))
+
+
+def _socket_path(value: str) -> str:
+    size = len(_nonempty(value).encode("utf-8"))
+    if "\0" in value:
+        raise ValueError(f"socket path {value!r} contains NUL")
+    if size > UNIX_SOCKET_PATH_MAX:
+        raise ValueError(
+            f"socket path is {size} bytes; a unix socket path holds at most {UNIX_SOCKET_PATH_MAX}"
+        )
+    return value
+
+
+SOCKET_PATH: Final = Leaf("a unix socket path", _socket_path, _accepts_by_parse(_socket_path))
+
+_PCI_ADDRESS = re.compile(r"([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9a-fA-F])")
+
+
+def _pci_address(value: str) -> str:
+    match = _PCI_ADDRESS.fullmatch(value)
+    if match is None:
+        raise ValueError(
+            f"expected a PCI address DDDD:BB:DD.F (e.g. 0000:85:02.5), found {describe(value)}"
+        )
+    if int(match[3], 16) > 0x1F or int(match[4], 16) > 7:
+        raise ValueError(
+            f"PCI address {value!r} is out of range: the device is at most 1f "
+            "and the function at most 7"
+        )
+    if value != value.lower():
+        raise ValueError(f"PCI address {value!r} must be lower-case as in sysfs: {value.lower()!r}")
+    return value
+
+
+PCI_ADDRESS: Final = Leaf(
+    "a PCI address DDDD:BB:DD.F", _pci_address, _accepts_by_parse(_pci_address)
+)
+
+
+def _no_zone(value: object) -> bool:
+    return getattr(value, "scope_id", None) is None
+
+
+MAC: Final = Leaf(
+    "a MAC address xx:xx:xx:xx:xx:xx",
+    MacAddress.parse,
+    lambda v: type(v) is MacAddress,
+    write=str,
+)
+
+
+def _mac_or_empty(value: str) -> MacAddress | None:
+    return None if value == "" else MacAddress.parse(value)
+
+
+MAC_OR_EMPTY: Final = Leaf(
+    'a MAC address xx:xx:xx:xx:xx:xx or ""',
+    _mac_or_empty,
+    lambda v: v is None or type(v) is MacAddress,
+    write=lambda v: "" if v is None else str(v),
+)
+
+IP_INTERFACE: Final = Leaf(
+    "an address with prefix, ip/prefix",
+    addresses.parse_interface,
+    lambda v: isinstance(v, (IPv4Interface, IPv6Interface)) and _no_zone(v),
+    write=str,
+)
+
+
+def _network_or_empty(value: str) -> addresses.IPNetwork | None:
+    return None if value == "" else addresses.parse_network(value)
+
+
+NETWORK_OR_EMPTY: Final = Leaf(
+    'a network ip/prefix or ""',
+    _network_or_empty,
+    lambda v: v is None or isinstance(v, (IPv4Network, IPv6Network)),
+    write=lambda v: "" if v is None else str(v),
+)
+
+
+def _ip_or_empty(value: str) -> addresses.IPAddress | None:
+    return None if value == "" else addresses.parse_ip(value)
+
+
+def _is_plain_ip(value: object) -> bool:
+    return (type(value) is IPv4Address or type(value) is IPv6Address) and _no_zone(value)
+
+
+IP_OR_EMPTY: Final = Leaf(
+    'an IP address or ""',
+    _ip_or_empty,
+    lambda v: v is None or _is_plain_ip(v),
+    write=lambda v: "" if v is None else str(v),
+)
+
+NEIGHBOR_IP: Final = Nullable(
+    Leaf(
+        "an IP address, plain or with prefix",
+        addresses.parse_neighbor_ip,
+        lambda v: isinstance(v, (IPv4Address, IPv6Address)) and _no_zone(v),
+        write=str,
+    )
+)
+
+# --- structures ----------------------------------------------------------------------------
+
+
+@attrs.frozen
+class FieldSpec:
+    """A field of a model class as the reader sees it."""
+
+    key: str
+    kind: Kind
+    required: bool
+
+
+def hint(key: object, known: Mapping[str, object]) -> str:
+    """`` (did you mean "x"?)`` for an unknown key close to a known one, else ``""``."""
+    key = key if type(key) is str else repr(key)
+    folded = key.casefold()
+    for name in known:
+        if name.casefold() == folded:
+            return f' (did you mean "{name}"?)'
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.7)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def key_text(key: object) -> str:
+    """A key quoted for a message, with anything unprintable escaped."""
+    key = key if type(key) is str else repr(key)
+    return (
+        '"'
+        + key.encode("unicode_escape", "backslashreplace").decode("ascii").replace('"', '\\"')
+        + '"'
+    )
+
+
+class Object(Kind):
+    """A JSON object read into an attrs class, one key per field."""
+
+    newer_keys_attribute: ClassVar[str] = "_dan_newer_keys"
+
+    def __init__(self, cls: type, description: str | None = None) -> None:
+        self.cls = cls
+        self.description = description or f"an object ({cls.__name__})"
+
+    @cached_property
+    def fields(self) -> dict[str, FieldSpec]:
+        specs = {}
+        for field in attrs.fields(self.cls):
+            kind = field.metadata[KIND]
+            required = field.default is attrs.NOTHING
+            specs[field.name] = FieldSpec(field.name, kind, required)
+        return specs
+
+    @cached_property
+    def newer_keys(self) -> Mapping[str, str]:
+        newer: Mapping[str, str] = getattr(self.cls, self.newer_keys_attribute, {})
+        return newer
+
+    def read(self, value: object, path: str, reader: Reader, *, tag: str | None = None) -> object:
+        if not isinstance(value, dict):
+            return reader.problem(path, _not_type(self, value))
+        failed = False
+        if type(value) is DuplicateKeys:
+            for key, count in value.duplicates.items():
+                reader.problem(
+                    join(path, key),
+                    f"key {key_text(key)} appears {count} times in one object "
+                    "(runtime-rs rejects duplicate keys, the Go runtime keeps the last)",
+                )
+            failed = True
+        fields = self.fields
+        kwargs: dict[str, object] = {}
+        for key, item in value.items():
+            spec = fields.get(key)
+            if spec is None:
+                if key != tag:
+                    failed = self._unknown(key, join(path, key), reader) or failed
+                continue
+            result = spec.kind.read(item, join(path, key), reader)
+            if result is FAILED:
+                failed = True
+            else:
+                kwargs[key] = result
+        if len(kwargs) < len(fields) or failed:
+            for key, spec in fields.items():
+                if spec.required and key not in value:
+                    reader.problem(join(path, key), f"missing required key {key_text(key)}")
+                    failed = True
+        if failed:
+            return FAILED
+        try:
+            return self.cls(**kwargs)
+        except ValidationError as error:
+            prefix = f"{self.cls.__name__}."
+            for problem in error.errors:
+                inner = problem.path.removeprefix(prefix)
+                where = path + ("" if inner.startswith("[") else ".") + inner
+                reader.problem(where, problem.message)
+            return FAILED
+
+    def _unknown(self, key: str, path: str, reader: Reader) -> bool:
+        """Report an unknown key; True when it makes the document invalid."""
+        newer = self.newer_keys.get(key)
+        if newer is not None:
+            reader.problem(path, newer)
+            return True
+        message = f"unknown key {key_text(key)}{hint(key, self.fields)}"
+        if reader.strict:
+            reader.problem(path, message)
+            return True
+        reader.ignored.append(Problem(path=path, message=message + ", ignored"))
+        return False
+
+    def check(self, value: object) -> str | None:
+        if type(value) is self.cls:
+            return None
+        return f"expected {self.cls.__name__}, found {value!r}"
+
+
+class Array(Kind):
+    """A JSON array read into a tuple."""
+
+    def __init__(self, item: Kind) -> None:
+        self.item = item
+        self.description = f"an array of {item.description}"
+
+    def read(self, value: object, path: str, reader: Reader) -> object:
+        if type(value) is not list:
+            return reader.problem(path, _not_type(self, value))
+        read = self.item.read
+        items = [read(item, f"{path}[{index}]", reader) for index, item in enumerate(value)]
+        if any(item is FAILED for item in items):
+            return FAILED
+        return tuple(items)
+
+    def check(self, value: object) -> str | None:
+        if type(value) is not tuple:
+            return f"expected a tuple, found {value!r}"
+        for index, item in enumerate(value):
+            message = self.item.check(item)
+            if message is not None:
+                return f"item {index}: {message}"
+        return None
+
+
+class Tagged(Kind):
+    """A JSON object whose ``type`` key picks the class it is read into."""
+
+    def __init__(self, variants: Mapping[str, type], newer: Mapping[str, str]) -> None:
+        self.variants = {tag: Object(cls) for tag, cls in variants.items()}
+        self.tags = {cls: tag for tag, cls in variants.items()}
+        self.newer = newer
+        names = ", ".join(f'"{tag}"' for tag in variants)
+        self.description = f'an object with "type" one of {names}'
+
+    def read(self, value: object, path: str, reader: Reader) -> object:
+        if not isinstance(value, dict):
+            return reader.problem(path, _not_type(self, value))
+        tag = value.get("type", FAILED)
+        tag_path = join(path, "type")
+        if tag is FAILED:
+            return reader.problem(tag_path, f'missing required key "type" ({self.description})')
+        if type(tag) is not str:
+            return reader.problem(tag_path, f"expected a device type string, found {describe(tag)}")
+        variant = self.variants.get(tag)
+        if variant is None:
+            if tag in self.newer:
+                return reader.problem(tag_path, self.newer[tag])
+            known = ", ".join(f'"{name}"' for name in self.variants)
+            return reader.problem(
+                tag_path,
+                f"unknown device type {key_text(tag)}{hint(tag, self.variants)}; "
+                f"expected one of {known}",
+            )
+        return variant.read(value, path, reader, tag="type")
+
+    def check(self, value: object) -> str | None:
+        if type(value) in self.tags:
+            return None
+        names = ", ".join(cls.__name__ for cls in self.tags)
+        return f"expected one of {names}, found {value!r}"
+
+
+def meta(kind: Kind, doc: str) -> dict[str, object]:
+    """The metadata of a model field: its kind and its documentation."""
+    return {KIND: kind, DOC: doc}
+
+
+def validate_by_kind(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """attrs field transformer: every field is validated by its kind."""
+    return [field.evolve(validator=field.metadata[KIND]) for field in fields]

@@ -1,0 +1,122 @@
+"""Strict parsers for the address texts a DAN config holds.
+
+They accept exactly what both Kata runtimes parse and return :mod:`ipaddress`
+objects. Each raises ``ValueError`` with a message saying what was found and
+what was expected. Zone ids (``fe80::1%eth0``) are refused: neither runtime
+parses them.
+
+>>> parse_interface("10.10.0.5/24")
+IPv4Interface('10.10.0.5/24')
+>>> parse_network("2001:db8::/32")
+IPv6Network('2001:db8::/32')
+>>> parse_ip("10.0.0.1")
+IPv4Address('10.0.0.1')
+"""
+
+from __future__ import annotations
+
+from ipaddress import (
+    AddressValueError,
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+)
+from typing import TypeAlias
+
+__all__ = [
+    "IPAddress",
+    "IPInterface",
+    "IPNetwork",
+    "parse_interface",
+    "parse_ip",
+    "parse_neighbor_ip",
+    "parse_network",
+]
+
+IPAddress: TypeAlias = IPv4Address | IPv6Address
+IPInterface: TypeAlias = IPv4Interface | IPv6Interface
+IPNetwork: TypeAlias = IPv4Network | IPv6Network
+
+_DIGITS = frozenset("0123456789")
+
+
+def _quote(text: str) -> str:
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return repr(shown)
+
+
+def parse_ip(text: str) -> IPAddress:
+    """Parse a plain IPv4 or IPv6 address (no prefix, no zone id)."""
+    if type(text) is not str:
+        raise ValueError(f"expected an IP address as text, found {text!r}")
+    if "%" in text:
+        raise ValueError(f"IPv6 zone ids are not supported by either runtime: {_quote(text)}")
+    try:
+        if ":" in text:
+            return IPv6Address(text)
+        return IPv4Address(text)
+    except AddressValueError:
+        raise ValueError(f"expected an IPv4 or IPv6 address, found {_quote(text)}") from None
+
+
+def _split_prefix(text: str, what: str) -> tuple[IPAddress, int]:
+    if type(text) is not str:
+        raise ValueError(f"expected {what} as text, found {text!r}")
+    address_text, slash, prefix_text = text.partition("/")
+    if not slash:
+        raise ValueError(f"expected {what} in the form ip/prefix, found {_quote(text)}")
+    if "%" in text:
+        raise ValueError(f"IPv6 zone ids are not supported by either runtime: {_quote(text)}")
+    try:
+        address = IPv6Address(address_text) if ":" in address_text else IPv4Address(address_text)
+    except AddressValueError:
+        raise ValueError(f"expected {what} in the form ip/prefix, found {_quote(text)}") from None
+    width = address.max_prefixlen
+    if (
+        not prefix_text
+        or not _DIGITS.issuperset(prefix_text)
+        or (len(prefix_text) > 1 and prefix_text[0] == "0")
+        or int(prefix_text) > width
+    ):
+        raise ValueError(
+            f"the prefix length of {_quote(text)} must be a whole number from 0 to {width}"
+        )
+    return address, int(prefix_text)
+
+
+def parse_interface(text: str) -> IPInterface:
+    """Parse an address with its prefix length, ``10.10.0.5/24`` (host bits allowed)."""
+    address, prefix = _split_prefix(text, "an address with prefix")
+    if address.version == 4:
+        return IPv4Interface((address, prefix))
+    return IPv6Interface((address, prefix))
+
+
+def parse_network(text: str) -> IPNetwork:
+    """Parse a network, ``10.20.0.0/16``; host bits must be zero."""
+    address, prefix = _split_prefix(text, "a network")
+    network: IPNetwork
+    if address.version == 4:
+        network = IPv4Network((address, prefix), strict=False)
+    else:
+        network = IPv6Network((address, prefix), strict=False)
+    if network.network_address != address:
+        raise ValueError(
+            f"{_quote(text)} has host bits set; the network is {network} "
+            f"(runtime-rs passes it on and the kernel rejects it)"
+        )
+    return network
+
+
+def parse_neighbor_ip(text: str) -> IPAddress | IPInterface:
+    """Parse a neighbor address: ``ip/prefix`` gives an interface, a plain IP an address.
+
+    runtime-rs reads only the first spelling and the Go runtime only the second,
+    so the value keeps the spelling it was given.
+    """
+    if type(text) is str and "/" in text:
+        return parse_interface(text)
+    return parse_ip(text)

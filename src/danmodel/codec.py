@@ -1,0 +1,235 @@
+"""Reading DAN configs from JSON (strictly validated) and writing them in canonical form.
+
+``loads``/``load`` turn untrusted JSON into model objects or raise a
+:class:`~danmodel.errors.ValidationError` listing every problem with its path;
+``dumps``/``dump`` write canonical JSON: keys in the reference's order, every
+field explicit (defaults included), 2-space indent, UTF-8, final newline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any, Literal, TypeAlias, overload
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
+
+from . import _json, v1, v2
+from ._kinds import FAILED, KIND, Array, Kind, Nullable, Object, Reader, Tagged
+from .errors import IgnoredKeysWarning, Problem, ValidationError
+
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "AnyConfig",
+    "dump",
+    "dumps",
+    "from_dict",
+    "load",
+    "loads",
+    "to_dict",
+]
+
+MAX_DOCUMENT_BYTES = _json.MAX_DOCUMENT_BYTES
+
+AnyConfig: TypeAlias = v1.DanConfig | v2.DanConfig
+Revision: TypeAlias = Literal[1, 2]
+
+_ROOTS: dict[int, Object] = {
+    1: Object(v1.DanConfig, 'an object {"netns": ..., "devices": [...]} (a DAN config)'),
+    2: Object(v2.DanConfig, 'an object {"netns": ..., "devices": [...]} (a DAN config)'),
+}
+
+# --- writing: the private cattrs converter ---------------------------------------------------
+
+_converter = cattrs.Converter()
+
+
+def _writer(kind: Kind) -> Callable[[Any], object]:
+    """The function writing a value of ``kind`` as JSON."""
+    if isinstance(kind, Object):
+        return _converter.get_unstructure_hook(kind.cls)
+    if isinstance(kind, Array):
+        write_item = _writer(kind.item)
+        return lambda items: [write_item(item) for item in items]
+    if isinstance(kind, Tagged):
+        writers = {cls: (tag, _writer(kind.variants[tag])) for cls, tag in kind.tags.items()}
+
+        def write_tagged(value: Any) -> object:
+            tag, write = writers[type(value)]
+            written: dict[str, object] = {"type": tag}
+            written.update(write(value))  # type: ignore[call-overload]
+            return written
+
+        return write_tagged
+    if isinstance(kind, Nullable):
+        write_inner = _writer(kind.inner)
+        return lambda value: None if value is None else write_inner(value)
+    return kind.write
+
+
+def _unstructure_fn(cls: type) -> Callable[[Any], dict[str, object]]:
+    overrides = {
+        field.name: override(unstruct_hook=_writer(field.metadata[KIND]))
+        for field in attrs.fields(cls)
+    }
+    return make_dict_unstructure_fn(cls, _converter, **overrides)  # type: ignore[arg-type]
+
+
+_converter.register_unstructure_hook_factory(attrs.has, _unstructure_fn)
+
+
+def to_dict(config: AnyConfig) -> dict[str, Any]:
+    """The config as JSON-ready data: dicts, lists, strings, integers and None."""
+    if not isinstance(config, (v1.DanConfig, v2.DanConfig)):
+        raise TypeError(f"expected a DanConfig, found {type(config).__name__}")
+    result: dict[str, Any] = _converter.unstructure(config)
+    return result
+
+
+def dumps(config: AnyConfig) -> str:
+    """The config as canonical JSON text.
+
+    ``dumps(loads(dumps(c))) == dumps(c)`` holds byte for byte.
+    """
+    return json.dumps(to_dict(config), indent=2, ensure_ascii=False) + "\n"
+
+
+def dump(config: AnyConfig, target: str | os.PathLike[str] | IO[str]) -> None:
+    """Write the config as canonical JSON to a path (atomically replaced) or a text file."""
+    text = dumps(config)
+    if hasattr(target, "write"):
+        target.write(text)
+        return
+    path = Path(target)
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def _read(
+    value: object,
+    *,
+    revision: int,
+    strict: bool,
+    source: str | None,
+    irregular: bool = False,
+) -> AnyConfig:
+    root = _ROOTS.get(revision)
+    if root is None:
+        raise ValidationError(
+            [Problem(path="$", message=f"unknown format revision {revision!r}; known: 1, 2")],
+            source=source,
+        )
+    reader = Reader(strict=strict)
+    config = root.read(value, "$", reader)
+    problems = reader.problems
+    if irregular:
+        reported = {problem.path for problem in problems}
+        problems.extend(p for p in _json.irregularities(value) if p.path not in reported)
+    if problems or config is FAILED:
+        raise ValidationError(problems, source=source)
+    if reader.ignored:
+        warnings.warn(IgnoredKeysWarning(reader.ignored, source=source), stacklevel=3)
+    assert isinstance(config, (v1.DanConfig, v2.DanConfig))
+    return config
+
+
+@overload
+def loads(
+    data: str | bytes, *, revision: Literal[2] = ..., strict: bool = ..., source: str | None = ...
+) -> v2.DanConfig: ...
+@overload
+def loads(
+    data: str | bytes, *, revision: Literal[1], strict: bool = ..., source: str | None = ...
+) -> v1.DanConfig: ...
+@overload
+def loads(
+    data: str | bytes, *, revision: int, strict: bool = ..., source: str | None = ...
+) -> AnyConfig: ...
+def loads(
+    data: str | bytes, *, revision: int = 2, strict: bool = True, source: str | None = None
+) -> AnyConfig:
+    """Read a DAN config from JSON text or UTF-8 bytes.
+
+    ``strict=True`` refuses keys the format does not define, with a hint;
+    ``strict=False`` ignores them as the runtimes do and reports them in an
+    :class:`~danmodel.errors.IgnoredKeysWarning`. ``revision=1`` refuses content
+    that only revision 2 defines. ``source`` names the document in errors.
+    Any problem raises one :class:`~danmodel.errors.ValidationError` listing all.
+    """
+    text = _json.decode_text(data, source)
+    parsed = _json.parse(text, source)
+    return _read(
+        parsed.value, revision=revision, strict=strict, source=source, irregular=parsed.irregular
+    )
+
+
+@overload
+def load(
+    file: str | os.PathLike[str] | IO[str] | IO[bytes],
+    *,
+    revision: Literal[2] = ...,
+    strict: bool = ...,
+) -> v2.DanConfig: ...
+@overload
+def load(
+    file: str | os.PathLike[str] | IO[str] | IO[bytes], *, revision: Literal[1], strict: bool = ...
+) -> v1.DanConfig: ...
+@overload
+def load(
+    file: str | os.PathLike[str] | IO[str] | IO[bytes], *, revision: int, strict: bool = ...
+) -> AnyConfig: ...
+def load(
+    file: str | os.PathLike[str] | IO[str] | IO[bytes], *, revision: int = 2, strict: bool = True
+) -> AnyConfig:
+    """Read a DAN config from a path or an open file; see :func:`loads`.
+
+    At most :data:`MAX_DOCUMENT_BYTES` are read. An unreadable path raises
+    ``OSError`` as usual.
+    """
+    source: str | None
+    if isinstance(file, (str, os.PathLike)):
+        source = os.fspath(file)
+        with open(file, "rb") as stream:
+            data: str | bytes = stream.read(MAX_DOCUMENT_BYTES + 1)
+    else:
+        name = getattr(file, "name", None)
+        source = name if isinstance(name, str) else None
+        data = file.read(MAX_DOCUMENT_BYTES + 1)
+    return loads(data, revision=revision, strict=strict, source=source)
+
+
+@overload
+def from_dict(
+    data: Mapping[str, Any], *, revision: Literal[2] = ..., strict: bool = ...
+) -> v2.DanConfig: ...
+@overload
+def from_dict(
+    data: Mapping[str, Any], *, revision: Literal[1], strict: bool = ...
+) -> v1.DanConfig: ...
+@overload
+def from_dict(data: Mapping[str, Any], *, revision: int, strict: bool = ...) -> AnyConfig: ...
+def from_dict(data: Mapping[str, Any], *, revision: int = 2, strict: bool = True) -> AnyConfig:
+    """Read a DAN config from JSON-shaped data (dicts, lists, str, int, None); see :func:`loads`."""
+    return _read(data, revision=revision, strict=strict, source=None)

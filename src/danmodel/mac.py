@@ -1,0 +1,76 @@
+"""A 48-bit MAC address value type."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import attrs
+
+__all__ = ["MacAddress"]
+
+_MAC_TEXT = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
+
+
+def _six_octets(instance: object, attribute: attrs.Attribute[bytes], value: bytes) -> None:
+    if type(value) is not bytes or len(value) != 6:
+        raise ValueError(f"a MAC address has 6 octets, got {value!r}")
+
+
+@attrs.frozen(order=True, repr=False)
+class MacAddress:
+    """A MAC address of 6 octets; its text form is lower-case hex joined by colons.
+
+    >>> mac = MacAddress.parse("0A:58:0A:0A:00:05")
+    >>> str(mac)
+    '0a:58:0a:0a:00:05'
+    >>> mac.is_unicast, mac.is_locally_administered
+    (True, True)
+    """
+
+    octets: bytes = attrs.field(validator=_six_octets)
+
+    @classmethod
+    def parse(cls, text: str) -> MacAddress:
+        """Read ``xx:xx:xx:xx:xx:xx`` (hex, either case); raise ``ValueError`` otherwise."""
+        if type(text) is not str or _MAC_TEXT.fullmatch(text) is None:
+            raise ValueError(
+                f"expected a MAC address of 6 hex octets separated by colons "
+                f"(xx:xx:xx:xx:xx:xx), found {text!r}"
+            )
+        return cls(bytes.fromhex(text.replace(":", "")))
+
+    @classmethod
+    def random_private(cls) -> MacAddress:
+        """A fresh random MAC that is locally administered and unicast.
+
+        This is what runtime-rs gives a device whose ``guest_mac`` is missing:
+        six random octets, the first one as ``(b | 0x02) & 0xfe``.
+        """
+        raw = bytearray(os.urandom(6))
+        raw[0] = (raw[0] | 0x02) & 0xFE
+        return cls(bytes(raw))
+
+    @property
+    def is_unicast(self) -> bool:
+        """The I/G bit (least significant bit of the first octet) is clear."""
+        return not self.octets[0] & 0x01
+
+    @property
+    def is_multicast(self) -> bool:
+        """The I/G bit is set (broadcast included)."""
+        return bool(self.octets[0] & 0x01)
+
+    @property
+    def is_locally_administered(self) -> bool:
+        """The U/L bit (second least significant bit of the first octet) is set."""
+        return bool(self.octets[0] & 0x02)
+
+    def __str__(self) -> str:
+        return self.octets.hex(":")
+
+    def __repr__(self) -> str:
+        return f"MacAddress('{self}')"
+
+    def __bytes__(self) -> bytes:
+        return self.octets

@@ -1,0 +1,136 @@
+"""Revision 2 of the DAN format (Kata 3.17 and later), the current one.
+
+Adds to revision 1 the ``vfio`` device (Go runtime) and the route keys
+``flags`` and ``mtu``. Classes that did not change are those of revision 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+import attrs
+
+from . import _docs
+from ._common import (
+    HostTap,
+    Interface,
+    Neighbor,
+    VhostUser,
+    neighbor_tuple,
+    reject_shared_devices,
+)
+from ._kinds import (
+    IFNAME,
+    IP_OR_EMPTY,
+    MAC,
+    NETWORK_OR_EMPTY,
+    NONEMPTY_STRING,
+    PCI_ADDRESS,
+    UINT32,
+    Array,
+    Nullable,
+    Object,
+    Tagged,
+    meta,
+    validate_by_kind,
+)
+from .addresses import IPAddress, IPNetwork
+from .mac import MacAddress
+
+__all__ = [
+    "DanConfig",
+    "DanDevice",
+    "Device",
+    "HostTap",
+    "Interface",
+    "Neighbor",
+    "NetworkInfo",
+    "Route",
+    "Vfio",
+    "VhostUser",
+]
+
+REVISION = 2
+
+
+@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+class Vfio:
+    """A VFIO network function, by host PCI address (``"type": "vfio"``; Go runtime 3.10+)."""
+
+    unique_key: ClassVar[tuple[str, str]] = ("pci_device_id", "PCI address")
+
+    pci_device_id: str = attrs.field(
+        metadata=meta(PCI_ADDRESS, "Host PCI address DDDD:BB:DD.F, e.g. 0000:85:02.5.")
+    )
+
+
+Device = HostTap | VhostUser | Vfio
+"""The host-side device kinds of revision 2."""
+
+
+@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+class Route:
+    """A route through the guest interface."""
+
+    dest: IPNetwork | None = attrs.field(default=None, metadata=meta(NETWORK_OR_EMPTY, _docs.DEST))
+    gateway: IPAddress | None = attrs.field(default=None, metadata=meta(IP_OR_EMPTY, _docs.GATEWAY))
+    source: IPAddress | None = attrs.field(default=None, metadata=meta(IP_OR_EMPTY, _docs.SOURCE))
+    scope: int = attrs.field(default=0, metadata=meta(UINT32, _docs.SCOPE))
+    flags: int = attrs.field(default=0, metadata=meta(UINT32, _docs.ROUTE_FLAGS))
+    mtu: int = attrs.field(default=0, metadata=meta(UINT32, _docs.ROUTE_MTU))
+
+
+def _route_tuple(items: Iterable[Route]) -> tuple[Route, ...]:
+    return tuple(items)
+
+
+@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+class NetworkInfo:
+    """Guest network configuration of one device."""
+
+    interface: Interface = attrs.field(metadata=meta(Object(Interface), _docs.INTERFACE))
+    routes: tuple[Route, ...] = attrs.field(
+        default=(), converter=_route_tuple, metadata=meta(Array(Object(Route)), _docs.ROUTES)
+    )
+    neighbors: tuple[Neighbor, ...] = attrs.field(
+        default=(),
+        converter=neighbor_tuple,
+        metadata=meta(Array(Object(Neighbor)), _docs.NEIGHBORS),
+    )
+
+
+@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+class DanDevice:
+    """One device of a sandbox: the host device and its guest configuration."""
+
+    name: str = attrs.field(metadata=meta(IFNAME, _docs.NAME))
+    guest_mac: MacAddress = attrs.field(
+        factory=MacAddress.random_private, metadata=meta(MAC, _docs.GUEST_MAC)
+    )
+    device: Device = attrs.field(
+        metadata=meta(
+            Tagged({"host-tap": HostTap, "vhost-user": VhostUser, "vfio": Vfio}, newer={}),
+            _docs.DEVICE,
+        )
+    )
+    network_info: NetworkInfo = attrs.field(metadata=meta(Object(NetworkInfo), _docs.NETWORK_INFO))
+
+
+def _device_tuple(items: Iterable[DanDevice]) -> tuple[DanDevice, ...]:
+    return tuple(items)
+
+
+@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+class DanConfig:
+    """A DAN config file, ``{dan_conf}/{sandbox_id}.json``: the devices of one sandbox."""
+
+    netns: str | None = attrs.field(
+        default=None, metadata=meta(Nullable(NONEMPTY_STRING), _docs.NETNS)
+    )
+    devices: tuple[DanDevice, ...] = attrs.field(
+        converter=_device_tuple, metadata=meta(Array(Object(DanDevice)), _docs.DEVICES)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        reject_shared_devices(self, self.devices)
