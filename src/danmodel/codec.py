@@ -126,6 +126,12 @@ def dump(config: AnyConfig, target: str | os.PathLike[str] | IO[str]) -> None:
 
 # --- reading -----------------------------------------------------------------------------
 
+_ARRAY_ROOT = (
+    'expected an object {"netns": ..., "devices": [...]} (a DAN config), found an array; '
+    "a top-level array is the shape of the never-merged prototype dantap plugin"
+)
+_DEVICE_ROOT = 'this is a single device object; a DAN config holds devices in {"devices": [...]}'
+
 
 def _read(
     value: object,
@@ -141,9 +147,17 @@ def _read(
             [Problem(path="$", message=f"unknown format revision {revision!r}; known: 1, 2")],
             source=source,
         )
+    if type(value) is list:
+        raise ValidationError([Problem(path="$", message=_ARRAY_ROOT)], source=source)
     reader = Reader(strict=strict)
     config = root.read(value, "$", reader)
     problems = reader.problems
+    if (
+        isinstance(value, dict)
+        and "devices" not in value
+        and {"device", "network_info"} <= set(value)
+    ):
+        problems.append(Problem(path="$", message=_DEVICE_ROOT))
     if irregular:
         reported = {problem.path for problem in problems}
         problems.extend(p for p in _json.irregularities(value) if p.path not in reported)
