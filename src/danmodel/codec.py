@@ -14,7 +14,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any, Literal, TypeAlias, overload
+from typing import IO, Any, Literal, TypeAlias, TypeVar, overload
 
 import attrs
 import cattrs
@@ -39,6 +39,14 @@ MAX_DOCUMENT_BYTES = _json.MAX_DOCUMENT_BYTES
 
 AnyConfig: TypeAlias = v1.DanConfig | v2.DanConfig
 Revision: TypeAlias = Literal[1, 2]
+
+_MODEL_CLASSES = frozenset(
+    getattr(module, name)
+    for module in (v1, v2)
+    for name in module.__all__
+    if attrs.has(getattr(module, name))
+)
+_OBJECT_KINDS: dict[type, Object] = {}
 
 _ROOTS: dict[int, Object] = {
     1: Object(v1.DanConfig, 'an object {"netns": ..., "devices": [...]} (a DAN config)'),
@@ -84,11 +92,15 @@ def _unstructure_fn(cls: type) -> Callable[[Any], dict[str, object]]:
 _converter.register_unstructure_hook_factory(attrs.has, _unstructure_fn)
 
 
-def to_dict(config: AnyConfig) -> dict[str, Any]:
-    """The config as JSON-ready data: dicts, lists, strings, integers and None."""
-    if not isinstance(config, (v1.DanConfig, v2.DanConfig)):
-        raise TypeError(f"expected a DanConfig, found {type(config).__name__}")
-    result: dict[str, Any] = _converter.unstructure(config)
+def to_dict(obj: object) -> dict[str, Any]:
+    """A config, or any model object, as JSON-ready data: dicts, lists, str, int and None.
+
+    A device variant (``HostTap``, ...) is written without its ``"type"`` tag,
+    which belongs to the ``device`` key of :class:`DanDevice`.
+    """
+    if type(obj) not in _MODEL_CLASSES:
+        raise TypeError(f"expected a danmodel model object, found {type(obj).__name__}")
+    result: dict[str, Any] = _converter.unstructure(obj)
     return result
 
 
@@ -133,20 +145,31 @@ _ARRAY_ROOT = (
 _DEVICE_ROOT = 'this is a single device object; a DAN config holds devices in {"devices": [...]}'
 
 
+def _object_kind(cls: type) -> Object:
+    kind = _OBJECT_KINDS.get(cls)
+    if kind is None:
+        if not (isinstance(cls, type) and attrs.has(cls) and cls in _MODEL_CLASSES):
+            raise TypeError(f"expected a danmodel model class, found {cls!r}")
+        kind = _OBJECT_KINDS.setdefault(cls, Object(cls))
+    return kind
+
+
 def _read(
     value: object,
     *,
-    revision: int,
+    revision: int = 2,
+    root: Object | None = None,
     strict: bool,
     source: str | None,
     irregular: bool = False,
-) -> AnyConfig:
-    root = _ROOTS.get(revision)
+) -> Any:
     if root is None:
-        raise ValidationError(
-            [Problem(path="$", message=f"unknown format revision {revision!r}; known: 1, 2")],
-            source=source,
-        )
+        root = _ROOTS.get(revision)
+        if root is None:
+            raise ValidationError(
+                [Problem(path="$", message=f"unknown format revision {revision!r}; known: 1, 2")],
+                source=source,
+            )
     if type(value) is list:
         raise ValidationError([Problem(path="$", message=_ARRAY_ROOT)], source=source)
     reader = Reader(strict=strict)
@@ -165,7 +188,6 @@ def _read(
         raise ValidationError(problems, source=source)
     if reader.ignored:
         warnings.warn(IgnoredKeysWarning(reader.ignored, source=source), stacklevel=3)
-    assert isinstance(config, (v1.DanConfig, v2.DanConfig))
     return config
 
 
@@ -194,9 +216,10 @@ def loads(
     """
     text = _json.decode_text(data, source)
     parsed = _json.parse(text, source)
-    return _read(
+    config: AnyConfig = _read(
         parsed.value, revision=revision, strict=strict, source=source, irregular=parsed.irregular
     )
+    return config
 
 
 @overload
@@ -234,16 +257,28 @@ def load(
     return loads(data, revision=revision, strict=strict, source=source)
 
 
+_T = TypeVar("_T")
+
+
 @overload
 def from_dict(
-    data: Mapping[str, Any], *, revision: Literal[2] = ..., strict: bool = ...
+    data: Mapping[str, Any], cls: None = ..., *, revision: Literal[2] = ..., strict: bool = ...
 ) -> v2.DanConfig: ...
 @overload
 def from_dict(
-    data: Mapping[str, Any], *, revision: Literal[1], strict: bool = ...
+    data: Mapping[str, Any], cls: None = ..., *, revision: Literal[1], strict: bool = ...
 ) -> v1.DanConfig: ...
 @overload
-def from_dict(data: Mapping[str, Any], *, revision: int, strict: bool = ...) -> AnyConfig: ...
-def from_dict(data: Mapping[str, Any], *, revision: int = 2, strict: bool = True) -> AnyConfig:
-    """Read a DAN config from JSON-shaped data (dicts, lists, str, int, None); see :func:`loads`."""
-    return _read(data, revision=revision, strict=strict, source=None)
+def from_dict(data: Mapping[str, Any], cls: type[_T], *, strict: bool = ...) -> _T: ...
+def from_dict(
+    data: Mapping[str, Any], cls: type[Any] | None = None, *, revision: int = 2, strict: bool = True
+) -> Any:
+    """Read JSON-shaped data (dicts, lists, str, int, None); see :func:`loads`.
+
+    Without ``cls`` the data is a whole config of ``revision``; with ``cls``
+    (any model class, e.g. ``danmodel.v1.Route``) it is one object of that
+    class, in the form :func:`to_dict` gives it, and ``revision`` is the class's.
+    """
+    if cls is None:
+        return _read(data, revision=revision, strict=strict, source=None)
+    return _read(data, root=_object_kind(cls), strict=strict, source=None)
