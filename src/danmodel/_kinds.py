@@ -127,15 +127,16 @@ class Kind:
         """Turn the model's value into a JSON value (structures: see the codec)."""
         return value
 
-    def check(self, value: object) -> str | None:
-        """Check a value given to a constructor; the problem as text, or None."""
+    def check(self, value: object) -> tuple[str, str] | None:
+        """Check a value given to a constructor: None, or where (``"[2]"``, ``""``) and what."""
         raise NotImplementedError
 
     def __call__(self, instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         """Act as the attrs validator of a field of this kind."""
-        message = self.check(value)
-        if message is not None:
-            path = f"{type(instance).__name__}.{attribute.name}"
+        found = self.check(value)
+        if found is not None:
+            where, message = found
+            path = f"{type(instance).__name__}.{attribute.name}{where}"
             raise ValidationError([Problem(path=path, message=message)])
 
 
@@ -153,8 +154,10 @@ class Leaf(Kind):
         accepts: Callable[[object], bool],
         write: Callable[[Any], object] | None = None,
         json_type: type = str,
+        python: str | None = None,
     ) -> None:
         self.description = description
+        self._python = python
         self._parse = parse
         self._accepts = accepts
         self._json_type = json_type
@@ -173,15 +176,15 @@ class Leaf(Kind):
         except ValueError as error:
             return reader.problem(path, str(error))
 
-    def check(self, value: object) -> str | None:
+    def check(self, value: object) -> tuple[str, str] | None:
         if self._accepts(value):
             return None
-        if type(value) is self._json_type and value is not None:
+        if type(value) is self._json_type:
             try:
                 self._parse(value)
             except ValueError as error:
-                return str(error)
-        return f"expected {self.description}, found {value!r}"
+                return "", str(error)
+        return "", f"expected {self._python or self.description}, found {value!r}"
 
 
 class Nullable(Kind):
@@ -199,7 +202,7 @@ class Nullable(Kind):
     def write(self, value: Any) -> object:
         return None if value is None else self.inner.write(value)
 
-    def check(self, value: object) -> str | None:
+    def check(self, value: object) -> tuple[str, str] | None:
         return None if value is None else self.inner.check(value)
 
 
@@ -343,6 +346,7 @@ MAC: Final = Leaf(
     MacAddress.parse,
     lambda v: type(v) is MacAddress,
     write=str,
+    python="a MacAddress (from MacAddress.parse(text))",
 )
 
 
@@ -355,6 +359,7 @@ MAC_OR_EMPTY: Final = Leaf(
     _mac_or_empty,
     lambda v: v is None or type(v) is MacAddress,
     write=lambda v: "" if v is None else str(v),
+    python="a MacAddress (from MacAddress.parse(text)) or None",
 )
 
 IP_INTERFACE: Final = Leaf(
@@ -362,6 +367,7 @@ IP_INTERFACE: Final = Leaf(
     addresses.parse_interface,
     lambda v: isinstance(v, (IPv4Interface, IPv6Interface)) and _no_zone(v),
     write=str,
+    python="an IPv4Interface or IPv6Interface (from danmodel.parse_interface(text))",
 )
 
 
@@ -374,6 +380,7 @@ NETWORK_OR_EMPTY: Final = Leaf(
     _network_or_empty,
     lambda v: v is None or isinstance(v, (IPv4Network, IPv6Network)),
     write=lambda v: "" if v is None else str(v),
+    python="an IPv4Network, IPv6Network (from danmodel.parse_network(text)) or None",
 )
 
 
@@ -390,6 +397,7 @@ IP_OR_EMPTY: Final = Leaf(
     _ip_or_empty,
     lambda v: v is None or _is_plain_ip(v),
     write=lambda v: "" if v is None else str(v),
+    python="an IPv4Address, IPv6Address (from danmodel.parse_ip(text)) or None",
 )
 
 NEIGHBOR_IP: Final = Nullable(
@@ -398,6 +406,7 @@ NEIGHBOR_IP: Final = Nullable(
         addresses.parse_neighbor_ip,
         lambda v: isinstance(v, (IPv4Address, IPv6Address)) and _no_zone(v),
         write=str,
+        python="an IP address or interface (from danmodel.parse_neighbor_ip(text))",
     )
 )
 
@@ -512,10 +521,10 @@ class Object(Kind):
         reader.ignored.append(Problem(path=path, message=message + ", ignored"))
         return False
 
-    def check(self, value: object) -> str | None:
+    def check(self, value: object) -> tuple[str, str] | None:
         if type(value) is self.cls:
             return None
-        return f"expected {self.cls.__name__}, found {value!r}"
+        return "", f"expected a {self.cls.__module__}.{self.cls.__name__}, found {value!r}"
 
 
 class Array(Kind):
@@ -534,13 +543,13 @@ class Array(Kind):
             return FAILED
         return tuple(items)
 
-    def check(self, value: object) -> str | None:
+    def check(self, value: object) -> tuple[str, str] | None:
         if type(value) is not tuple:
-            return f"expected a tuple, found {value!r}"
+            return "", f"expected a tuple, found {value!r}"
         for index, item in enumerate(value):
-            message = self.item.check(item)
-            if message is not None:
-                return f"item {index}: {message}"
+            found = self.item.check(item)
+            if found is not None:
+                return f"[{index}]{found[0]}", found[1]
         return None
 
 
@@ -575,11 +584,11 @@ class Tagged(Kind):
             )
         return variant.read(value, path, reader, tag="type")
 
-    def check(self, value: object) -> str | None:
+    def check(self, value: object) -> tuple[str, str] | None:
         if type(value) in self.tags:
             return None
         names = ", ".join(cls.__name__ for cls in self.tags)
-        return f"expected one of {names}, found {value!r}"
+        return "", f"expected one of {names}, found {value!r}"
 
 
 def meta(kind: Kind, doc: str) -> dict[str, object]:
