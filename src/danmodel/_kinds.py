@@ -7,7 +7,6 @@ of each value. Private: the public face is the model classes and the codec.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from functools import cached_property
@@ -429,6 +428,8 @@ def hint(key: object, known: Mapping[str, object]) -> str:
     for name in known:
         if name.casefold() == folded:
             return f' (did you mean "{name}"?)'
+    import difflib  # only on this error path, to keep `import danmodel` light
+
     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.7)
     return f' (did you mean "{close[0]}"?)' if close else ""
 

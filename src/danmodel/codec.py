@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -118,6 +117,8 @@ def dump(config: AnyConfig, target: str | os.PathLike[str] | IO[str]) -> None:
     if hasattr(target, "write"):
         target.write(text)
         return
+    import tempfile  # only when writing to a path, to keep `import danmodel` light
+
     path = Path(target)
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
