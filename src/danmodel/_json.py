@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from ._kinds import DuplicateKeys, NonFinite, join
+from ._kinds import DuplicateKeys, NonFinite, duplicate_message, join, non_finite_message
 from .errors import Problem, ValidationError
 
 MAX_DOCUMENT_BYTES: Final = 16 * 1024 * 1024
@@ -86,8 +86,10 @@ def parse(text: str, source: str | None) -> Parsed:
         raise _fail(f"invalid JSON: {error.msg}", source, error.lineno, error.colno) from None
     except RecursionError:
         raise _fail("the document nests arrays or objects too deeply to be read", source) from None
-    except ValueError as error:  # e.g. an integer of more than 4300 digits
-        raise _fail(f"invalid JSON: {error}", source) from None
+    except ValueError:  # Python refuses integers of more than 4300 digits
+        raise _fail(
+            "the document holds an integer too long to read (over 4300 digits)", source
+        ) from None
     return Parsed(value, irregular)
 
 
@@ -98,15 +100,12 @@ def irregularities(value: object) -> list[Problem]:
     while stack:
         path, item = stack.pop()
         if isinstance(item, NonFinite):
-            problems.append(Problem(path=path, message=f"{item.token} is not valid JSON"))
+            problems.append(Problem(path=path, message=non_finite_message(item)))
         elif isinstance(item, dict):
             if type(item) is DuplicateKeys:
                 for key, count in item.duplicates.items():
                     problems.append(
-                        Problem(
-                            path=join(path, key),
-                            message=f"key {json.dumps(key)} appears {count} times in one object",
-                        )
+                        Problem(path=join(path, key), message=duplicate_message(key, count))
                     )
             stack.extend((join(path, key), child) for key, child in reversed(item.items()))
         elif isinstance(item, list):

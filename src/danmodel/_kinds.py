@@ -68,12 +68,31 @@ _PATH_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]*")
 
 
 def join(path: str, key: object) -> str:
-    """``path`` extended by an object key, in the JSONPath syntax jsonschema uses."""
+    """``path`` extended by an object key, in the JSONPath syntax jsonschema uses.
+
+    Unprintable characters of a key (controls, lone surrogates) are written as
+    ``\\uXXXX`` escapes, so a path is always safe to print.
+    """
     key = key if type(key) is str else repr(key)
     if _PATH_NAME.fullmatch(key):
         return f"{path}.{key}"
     escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+    if not escaped.isprintable():
+        escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped)
     return f"{path}['{escaped}']"
+
+
+def duplicate_message(key: object, count: int) -> str:
+    """The message for a key that appears ``count`` times in one object."""
+    return (
+        f"key {key_text(key)} appears {count} times in one object "
+        "(runtime-rs rejects duplicate keys, the Go runtime keeps the last)"
+    )
+
+
+def non_finite_message(value: NonFinite) -> str:
+    """The message for NaN or Infinity, which JSON does not have."""
+    return f"{value.token} is not valid JSON (JSON has no NaN or Infinity)"
 
 
 def describe(value: object) -> str:
@@ -167,8 +186,8 @@ class Leaf(Kind):
 
     def read(self, value: object, path: str, reader: Reader) -> object:
         if type(value) is not self._json_type:
-            if isinstance(value, NonFinite) and self._json_type is int:
-                return reader.problem(path, f"{value.token} is not valid JSON")
+            if isinstance(value, NonFinite):
+                return reader.problem(path, non_finite_message(value))
             return reader.problem(path, _not_type(self, value))
         try:
             return self._parse(value)
@@ -336,6 +355,27 @@ PCI_ADDRESS: Final = Leaf(
 )
 
 
+def ip_text(address: IPv4Address | IPv6Address) -> str:
+    """Canonical text of an IP (an interface keeps its prefix), the same on every Python.
+
+    IPv4-mapped IPv6 addresses are written ``::ffff:192.0.2.1`` (RFC 5952), as
+    Python 3.13 does and older versions do not.
+    """
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is None:
+        return str(address)
+    if isinstance(address, IPv6Interface):
+        return f"::ffff:{mapped}/{address.network.prefixlen}"
+    return f"::ffff:{mapped}"
+
+
+def network_text(network: IPv4Network | IPv6Network) -> str:
+    """Canonical text of a network; see :func:`ip_text`."""
+    if network.version == 6 and network.network_address.ipv4_mapped is not None:
+        return f"{ip_text(network.network_address)}/{network.prefixlen}"
+    return str(network)
+
+
 def _no_zone(value: object) -> bool:
     return getattr(value, "scope_id", None) is None
 
@@ -365,7 +405,7 @@ IP_INTERFACE: Final = Leaf(
     "an address with prefix, ip/prefix",
     addresses.parse_interface,
     lambda v: isinstance(v, (IPv4Interface, IPv6Interface)) and _no_zone(v),
-    write=str,
+    write=ip_text,
     python="an IPv4Interface or IPv6Interface (from danmodel.parse_interface(text))",
 )
 
@@ -378,7 +418,7 @@ NETWORK_OR_EMPTY: Final = Leaf(
     'a network ip/prefix or ""',
     _network_or_empty,
     lambda v: v is None or isinstance(v, (IPv4Network, IPv6Network)),
-    write=lambda v: "" if v is None else str(v),
+    write=lambda v: "" if v is None else network_text(v),
     python="an IPv4Network, IPv6Network (from danmodel.parse_network(text)) or None",
 )
 
@@ -395,7 +435,7 @@ IP_OR_EMPTY: Final = Leaf(
     'an IP address or ""',
     _ip_or_empty,
     lambda v: v is None or _is_plain_ip(v),
-    write=lambda v: "" if v is None else str(v),
+    write=lambda v: "" if v is None else ip_text(v),
     python="an IPv4Address, IPv6Address (from danmodel.parse_ip(text)) or None",
 )
 
@@ -404,7 +444,7 @@ NEIGHBOR_IP: Final = Nullable(
         "an IP address, plain or with prefix",
         addresses.parse_neighbor_ip,
         lambda v: isinstance(v, (IPv4Address, IPv6Address)) and _no_zone(v),
-        write=str,
+        write=ip_text,
         python="an IP address or interface (from danmodel.parse_neighbor_ip(text))",
     )
 )
@@ -473,11 +513,7 @@ class Object(Kind):
         failed = False
         if type(value) is DuplicateKeys:
             for key, count in value.duplicates.items():
-                reader.problem(
-                    join(path, key),
-                    f"key {key_text(key)} appears {count} times in one object "
-                    "(runtime-rs rejects duplicate keys, the Go runtime keeps the last)",
-                )
+                reader.problem(join(path, key), duplicate_message(key, count))
             failed = True
         fields = self.fields
         kwargs: dict[str, object] = {}

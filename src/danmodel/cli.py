@@ -80,6 +80,10 @@ def _validate(files: Sequence[str], revision: int, lenient: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    # File names and keys may hold anything; never let printing them raise.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         arguments = _parser().parse_args(argv)
     except SystemExit as exit_:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Literal, TypeAlias, TypeVar, overload
 
@@ -162,8 +162,13 @@ def _read(
     root: Object | None = None,
     strict: bool,
     source: str | None,
+    stacklevel: int,
     irregular: bool = False,
 ) -> Any:
+    """Read ``value`` as ``root`` (a config of ``revision`` by default).
+
+    Raises ValidationError; warns, ``stacklevel`` frames up, of ignored keys.
+    """
     if root is None:
         root = _ROOTS.get(revision)
         if root is None:
@@ -171,41 +176,55 @@ def _read(
                 [Problem(path="$", message=f"unknown format revision {revision!r}; known: 1, 2")],
                 source=source,
             )
-    if type(value) is list:
+    is_config = root.cls is v2.DanConfig or root.cls is v1.DanConfig
+    if is_config and type(value) is list:
         raise ValidationError([Problem(path="$", message=_ARRAY_ROOT)], source=source)
     reader = Reader(strict=strict)
     config = root.read(value, "$", reader)
     problems = reader.problems
     if (
-        isinstance(value, dict)
+        is_config
+        and isinstance(value, dict)
         and "devices" not in value
         and {"device", "network_info"} <= set(value)
     ):
         problems.append(Problem(path="$", message=_DEVICE_ROOT))
     if irregular:
-        reported = {problem.path for problem in problems}
-        problems.extend(p for p in _json.irregularities(value) if p.path not in reported)
+        reported = set(problems)
+        problems.extend(p for p in _json.irregularities(value) if p not in reported)
     if problems or config is FAILED:
         raise ValidationError(problems, source=source)
     if reader.ignored:
-        warnings.warn(IgnoredKeysWarning(reader.ignored, source=source), stacklevel=3)
+        warnings.warn(IgnoredKeysWarning(reader.ignored, source=source), stacklevel=stacklevel)
     return config
 
 
 @overload
 def loads(
-    data: str | bytes, *, revision: Literal[2] = ..., strict: bool = ..., source: str | None = ...
+    data: str | bytes | bytearray,
+    *,
+    revision: Literal[2] = ...,
+    strict: bool = ...,
+    source: str | None = ...,
 ) -> v2.DanConfig: ...
 @overload
 def loads(
-    data: str | bytes, *, revision: Literal[1], strict: bool = ..., source: str | None = ...
+    data: str | bytes | bytearray,
+    *,
+    revision: Literal[1],
+    strict: bool = ...,
+    source: str | None = ...,
 ) -> v1.DanConfig: ...
 @overload
 def loads(
-    data: str | bytes, *, revision: int, strict: bool = ..., source: str | None = ...
+    data: str | bytes | bytearray, *, revision: int, strict: bool = ..., source: str | None = ...
 ) -> AnyConfig: ...
 def loads(
-    data: str | bytes, *, revision: int = 2, strict: bool = True, source: str | None = None
+    data: str | bytes | bytearray,
+    *,
+    revision: int = 2,
+    strict: bool = True,
+    source: str | None = None,
 ) -> AnyConfig:
     """Read a DAN config from JSON text or UTF-8 bytes.
 
@@ -215,10 +234,21 @@ def loads(
     that only revision 2 defines. ``source`` names the document in errors.
     Any problem raises one :class:`~danmodel.errors.ValidationError` listing all.
     """
+    return _loads(data, revision=revision, strict=strict, source=source, stacklevel=4)
+
+
+def _loads(
+    data: object, *, revision: int, strict: bool, source: str | None, stacklevel: int
+) -> AnyConfig:
     text = _json.decode_text(data, source)
     parsed = _json.parse(text, source)
     config: AnyConfig = _read(
-        parsed.value, revision=revision, strict=strict, source=source, irregular=parsed.irregular
+        parsed.value,
+        revision=revision,
+        strict=strict,
+        source=source,
+        stacklevel=stacklevel,
+        irregular=parsed.irregular,
     )
     return config
 
@@ -255,7 +285,7 @@ def load(
         name = getattr(file, "name", None)
         source = name if isinstance(name, str) else None
         data = file.read(MAX_DOCUMENT_BYTES + 1)
-    return loads(data, revision=revision, strict=strict, source=source)
+    return _loads(data, revision=revision, strict=strict, source=source, stacklevel=4)
 
 
 _T = TypeVar("_T")
@@ -263,16 +293,16 @@ _T = TypeVar("_T")
 
 @overload
 def from_dict(
-    data: Mapping[str, Any], cls: None = ..., *, revision: Literal[2] = ..., strict: bool = ...
+    data: object, cls: None = ..., *, revision: Literal[2] = ..., strict: bool = ...
 ) -> v2.DanConfig: ...
 @overload
 def from_dict(
-    data: Mapping[str, Any], cls: None = ..., *, revision: Literal[1], strict: bool = ...
+    data: object, cls: None = ..., *, revision: Literal[1], strict: bool = ...
 ) -> v1.DanConfig: ...
 @overload
-def from_dict(data: Mapping[str, Any], cls: type[_T], *, strict: bool = ...) -> _T: ...
+def from_dict(data: object, cls: type[_T], *, strict: bool = ...) -> _T: ...
 def from_dict(
-    data: Mapping[str, Any], cls: type[Any] | None = None, *, revision: int = 2, strict: bool = True
+    data: object, cls: type[Any] | None = None, *, revision: int = 2, strict: bool = True
 ) -> Any:
     """Read JSON-shaped data (dicts, lists, str, int, None); see :func:`loads`.
 
@@ -281,5 +311,5 @@ def from_dict(
     class, in the form :func:`to_dict` gives it, and ``revision`` is the class's.
     """
     if cls is None:
-        return _read(data, revision=revision, strict=strict, source=None)
-    return _read(data, root=_object_kind(cls), strict=strict, source=None)
+        return _read(data, revision=revision, strict=strict, source=None, stacklevel=3)
+    return _read(data, root=_object_kind(cls), strict=strict, source=None, stacklevel=3)
