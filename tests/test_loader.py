@@ -6,7 +6,6 @@ import contextlib
 import io
 import json
 import pickle
-import time
 import warnings
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 from pathlib import Path
@@ -441,6 +440,9 @@ D = "$.devices[0].device"
         (document(device(name="eth:0")), "$.devices[0].name", ["':'"]),
         (document(device(name="eth 0")), "$.devices[0].name", ["whitespace"]),
         (document(device(name="eth0\n")), "$.devices[0].name", ["whitespace"]),
+        (document(device(name="eth\u00a00")), "$.devices[0].name", ["0xa0", "whitespace"]),
+        # U+00E0 is C3 A0 in UTF-8; the kernel's isspace() counts the byte 0xA0 as space.
+        (document(device(name="tap\u00e0")), "$.devices[0].name", ["0xa0", "whitespace"]),
         (document(device(name=".")), "$.devices[0].name", ["'.'"]),
         (document(device(name="..")), "$.devices[0].name", ["'..'"]),
         (_host(type="host-tap", tap_name=""), f"{D}.tap_name", ["empty"]),
@@ -803,10 +805,16 @@ def test_oversized_document() -> None:
     limit = danmodel.MAX_DOCUMENT_BYTES
     assert limit == 16 * 1024 * 1024
     padding = b" " * limit
-    start = time.monotonic()
     only(b'{"devices": []}' + padding, "$", "larger than")
     only('{"devices": []}' + padding.decode(), "$", "larger than")
-    assert time.monotonic() - start < 5
+
+
+def test_size_bound_counts_utf8_bytes_of_text() -> None:
+    # 2-byte characters: under the bound in characters, over it in UTF-8 bytes.
+    text = '{"devices": [], "netns": "' + "\u00e9" * (danmodel.MAX_DOCUMENT_BYTES // 2 + 1) + '"}'
+    assert len(text) < danmodel.MAX_DOCUMENT_BYTES
+    only(text, "$", "larger than")
+    only(text.encode(), "$", "larger than")
 
 
 def test_document_at_the_limit_is_read() -> None:
@@ -826,10 +834,8 @@ def test_document_at_the_limit_is_read() -> None:
     ],
 )
 def test_absurd_nesting(text: str, strict: bool) -> None:
-    start = time.monotonic()
     problems = failures(text, strict=strict)
     assert [p.path for p in problems] == ["$"]
-    assert time.monotonic() - start < 5
 
 
 def test_deep_but_readable_nesting_under_an_unknown_key() -> None:
@@ -1068,7 +1074,7 @@ def test_from_dict_refuses_non_model_classes() -> None:
 def test_from_dict_on_non_mappings() -> None:
     for value in (None, "devices", 3):
         with pytest.raises(ValidationError) as exc:
-            from_dict(value)  # type: ignore[call-overload]
+            from_dict(value)
         assert [p.path for p in exc.value.errors] == ["$"]
 
 

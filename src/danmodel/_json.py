@@ -38,7 +38,11 @@ def _position(text: str, index: int) -> tuple[int, int]:
 def decode_text(data: object, source: str | None) -> str:
     """The document as text: bytes must be UTF-8 without BOM; anything else is refused."""
     if isinstance(data, str):
-        if len(data) > MAX_DOCUMENT_BYTES:
+        # A character is 1 to 4 bytes of UTF-8: encode only when the length is in doubt.
+        if len(data) > MAX_DOCUMENT_BYTES or (
+            len(data) > MAX_DOCUMENT_BYTES // 4
+            and len(data.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES
+        ):
             raise _fail(f"the document is larger than {MAX_DOCUMENT_BYTES} bytes", source)
         text = data
     elif isinstance(data, (bytes, bytearray, memoryview)):

@@ -78,8 +78,13 @@ def join(path: str, key: object) -> str:
         return f"{path}.{key}"
     escaped = key.replace("\\", "\\\\").replace("'", "\\'")
     if not escaped.isprintable():
-        escaped = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped)
+        escaped = "".join(c if c.isprintable() else _escape(c) for c in escaped)
     return f"{path}['{escaped}']"
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def duplicate_message(key: object, count: int) -> str:
@@ -241,7 +246,10 @@ def _uint(bits: int, maximum: int) -> Leaf:
             and (0 <= value <= maximum)
         )
 
-    return Leaf(f"an unsigned {bits}-bit integer", parse, accepts, json_type=int)
+    def write(value: int) -> int:
+        return value if type(value) is int else int(value)  # named values (IntEnum) as plain int
+
+    return Leaf(f"an unsigned {bits}-bit integer", parse, accepts, write=write, json_type=int)
 
 
 UINT32: Final = _uint(32, UINT32_MAX)
@@ -280,11 +288,13 @@ def _nonempty(value: str) -> str:
 
 NONEMPTY_STRING: Final = Leaf("a non-empty string", _nonempty, lambda v: _is_text(v) and v != "")
 
-_KERNEL_SPACE = frozenset(" \t\n\v\f\r")
+# The kernel's isspace() (lib/ctype.c) on each byte of the name: ASCII white space and 0xA0.
+_KERNEL_SPACE = frozenset(b" \t\n\v\f\r\xa0")
 
 
 def _ifname(value: str) -> str:
-    size = len(_text(value).encode("utf-8"))
+    encoded = _text(value).encode("utf-8")
+    size = len(encoded)
     if size == 0:
         raise ValueError("expected a Linux interface name, found an empty string")
     if size >= IFNAMSIZ:
@@ -294,11 +304,16 @@ def _ifname(value: str) -> str:
     if value in (".", ".."):
         raise ValueError(f"{value!r} is not a valid Linux interface name")
     for char in value:
-        if char in "/:\0" or char in _KERNEL_SPACE:
+        if char in "/:\0" or (char.isascii() and ord(char) in _KERNEL_SPACE):
             raise ValueError(
                 f"interface name {value!r} contains {char!r}; Linux refuses '/', ':', "
                 "NUL and whitespace in interface names"
             )
+    if 0xA0 in encoded:
+        raise ValueError(
+            f"interface name {value!r} holds the byte 0xa0 in UTF-8, which the kernel "
+            "counts as whitespace and refuses in interface names"
+        )
     return value
 
 

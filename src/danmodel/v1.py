@@ -104,7 +104,10 @@ class DanDevice:
         metadata=meta(
             Tagged(
                 {"host-tap": HostTap, "vhost-user": VhostUser},
-                newer={"vfio": 'device type "vfio" ' + _REVISION_2.format("Kata 3.17")},
+                newer={
+                    "vfio": 'device type "vfio" '
+                    + _REVISION_2.format("Kata 3.17; the Go runtime reads it since 3.10")
+                },
             ),
             _docs.DEVICE,
         )
