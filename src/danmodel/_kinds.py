@@ -288,8 +288,9 @@ def _nonempty(value: str) -> str:
 
 NONEMPTY_STRING: Final = Leaf("a non-empty string", _nonempty, lambda v: _is_text(v) and v != "")
 
-# The kernel's isspace() (lib/ctype.c) on each byte of the name: ASCII white space and 0xA0.
-_KERNEL_SPACE = frozenset(b" \t\n\v\f\r\xa0")
+# Bytes the kernel's dev_valid_name() refuses: '/', ':', NUL, and what its isspace()
+# (lib/ctype.c) counts as space, ASCII white space and 0xA0.
+_NAME_REFUSED = frozenset(b"/:\0 \t\n\v\f\r\xa0")
 
 
 def _ifname(value: str) -> str:
@@ -303,16 +304,13 @@ def _ifname(value: str) -> str:
         )
     if value in (".", ".."):
         raise ValueError(f"{value!r} is not a valid Linux interface name")
-    for char in value:
-        if char in "/:\0" or (char.isascii() and ord(char) in _KERNEL_SPACE):
-            raise ValueError(
-                f"interface name {value!r} contains {char!r}; Linux refuses '/', ':', "
-                "NUL and whitespace in interface names"
-            )
-    if 0xA0 in encoded:
+    refused = _NAME_REFUSED.intersection(encoded)
+    if refused:
+        byte = min(refused)
+        found = "the byte 0xa0 in UTF-8" if byte == 0xA0 else repr(chr(byte))
         raise ValueError(
-            f"interface name {value!r} holds the byte 0xa0 in UTF-8, which the kernel "
-            "counts as whitespace and refuses in interface names"
+            f"interface name {value!r} contains {found}; Linux refuses '/', ':', NUL "
+            "and whitespace (its isspace() includes the byte 0xa0) in interface names"
         )
     return value
 
@@ -471,7 +469,6 @@ NEIGHBOR_IP: Final = Nullable(
 class FieldSpec:
     """A field of a model class as the reader sees it."""
 
-    key: str
     kind: Kind
     required: bool
 
@@ -514,7 +511,7 @@ class Object(Kind):
         for field in attrs.fields(self.cls):
             kind = field.metadata[KIND]
             required = field.default is attrs.NOTHING
-            specs[field.name] = FieldSpec(field.name, kind, required)
+            specs[field.name] = FieldSpec(kind, required)
         return specs
 
     @cached_property

@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from .codec import MAX_DOCUMENT_BYTES, loads
+from .codec import load
 from .errors import IgnoredKeysWarning, ValidationError
 
 __all__ = ["main"]
@@ -43,27 +43,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read(name: str) -> bytes:
-    if name == "-":
-        return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
-    with open(name, "rb") as stream:
-        return stream.read(MAX_DOCUMENT_BYTES + 1)
-
-
 def _validate(files: Sequence[str], revision: int, lenient: bool) -> int:
     status = EXIT_VALID
     for name in files:
         label = "<stdin>" if name == "-" else name
-        try:
-            data = _read(name)
-        except OSError as error:
-            print(f"{label}: cannot read: {error.strerror or error}", file=sys.stderr)
-            status = EXIT_USAGE
-            continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", IgnoredKeysWarning)
             try:
-                config = loads(data, revision=revision, strict=not lenient, source=label)
+                config = load(
+                    sys.stdin.buffer if name == "-" else name,
+                    revision=revision,
+                    strict=not lenient,
+                )
+            except OSError as error:
+                print(f"{label}: cannot read: {error.strerror or error}", file=sys.stderr)
+                status = EXIT_USAGE
+                continue
             except ValidationError as error:
                 for problem in error.errors:
                     print(f"{label}: {problem}")

@@ -37,7 +37,6 @@ __all__ = [
 MAX_DOCUMENT_BYTES = _json.MAX_DOCUMENT_BYTES
 
 AnyConfig: TypeAlias = v1.DanConfig | v2.DanConfig
-Revision: TypeAlias = Literal[1, 2]
 
 _MODEL_CLASSES = frozenset(
     getattr(module, name)

@@ -50,8 +50,6 @@ __all__ = [
     "VhostUser",
 ]
 
-REVISION = 1
-
 Device = HostTap | VhostUser
 """The host-side device kinds of revision 1."""
 

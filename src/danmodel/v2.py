@@ -51,8 +51,6 @@ __all__ = [
     "VhostUser",
 ]
 
-REVISION = 2
-
 
 @attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
 class Vfio:
