@@ -1,76 +1,35 @@
-"""The ``danmodel`` command line: ``danmodel validate FILE...``.
+"""The ``danmodel`` command line.
 
-Exit status: 0 when every file is valid, 1 when any is invalid, 2 on a usage
-error or an unreadable file. Problems print one a line as
-``FILE: $.path: message``. Nothing here is imported by ``import danmodel``.
+Each subcommand is a module of :mod:`danmodel._cli`, found at start-up; see
+that package for the contract. Exit status: 0 on success, 1 when a file is
+invalid, 2 on a usage error or an unreadable file. Nothing here is imported
+by ``import danmodel``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import pkgutil
 import sys
-import warnings
 from collections.abc import Sequence
 
-from .codec import load
-from .errors import IgnoredKeysWarning, ValidationError
+from . import _cli
+from ._cli._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 __all__ = ["main"]
-
-EXIT_VALID = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="danmodel", description="Validate Kata Containers DAN config files."
+        prog="danmodel", description="Validate, convert and manage Kata Containers DAN configs."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    validate = commands.add_parser(
-        "validate", help="check DAN config files", description="Check DAN config files."
-    )
-    validate.add_argument("files", nargs="+", metavar="FILE", help="a file, or - for stdin")
-    validate.add_argument(
-        "--revision", type=int, choices=(1, 2), default=2, help="format revision (default 2)"
-    )
-    validate.add_argument(
-        "--lenient",
-        action="store_true",
-        help="ignore (and report) keys the format does not define, as the runtimes do",
-    )
+    for module in sorted(pkgutil.iter_modules(_cli.__path__), key=lambda info: info.name):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{_cli.__name__}.{module.name}").register(commands)
     return parser
-
-
-def _validate(files: Sequence[str], revision: int, lenient: bool) -> int:
-    status = EXIT_VALID
-    for name in files:
-        label = "<stdin>" if name == "-" else name
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", IgnoredKeysWarning)
-            try:
-                config = load(
-                    sys.stdin.buffer if name == "-" else name,
-                    revision=revision,
-                    strict=not lenient,
-                )
-            except OSError as error:
-                print(f"{label}: cannot read: {error.strerror or error}", file=sys.stderr)
-                status = EXIT_USAGE
-                continue
-            except ValidationError as error:
-                for problem in error.errors:
-                    print(f"{label}: {problem}")
-                status = max(status, EXIT_INVALID)
-                continue
-        for warning in caught:
-            if isinstance(warning.message, IgnoredKeysWarning):
-                for problem in warning.message.ignored:
-                    print(f"{label}: {problem}")
-        count = len(config.devices)
-        print(f"{label}: valid (revision {revision}, {count} device{'s' * (count != 1)})")
-    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,9 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         arguments = _parser().parse_args(argv)
     except SystemExit as exit_:
-        return EXIT_USAGE if exit_.code not in (0, None) else EXIT_VALID
+        return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
     try:
-        return _validate(arguments.files, arguments.revision, arguments.lenient)
+        status: int = arguments.run(arguments)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): be quiet, as other Unix tools are.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -92,3 +51,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130
+    return status
