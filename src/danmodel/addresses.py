@@ -48,18 +48,52 @@ def _quote(text: str) -> str:
     return repr(shown)
 
 
+def _ipv4_int(text: str) -> int | None:
+    """The value of dotted-quad IPv4 text, or None; accepts exactly what ``IPv4Address`` does.
+
+    Four decimal octets of one to three ASCII digits, no leading zeros, each at
+    most 255. About five times cheaper than ``IPv4Address(text)``, which matters
+    for documents of thousands of addresses; the test suite checks agreement.
+    """
+    octets = text.split(".")
+    if len(octets) != 4:
+        return None
+    value = 0
+    for octet in octets:
+        if (
+            not 0 < len(octet) <= 3
+            or not _DIGITS.issuperset(octet)
+            or (octet[0] == "0" and len(octet) > 1)
+        ):
+            return None
+        number = int(octet)
+        if number > 255:
+            return None
+        value = (value << 8) | number
+    return value
+
+
+def _address(text: str) -> IPAddress | None:
+    """An address from text without a prefix or zone id, or None."""
+    if ":" in text:
+        try:
+            return IPv6Address(text)
+        except AddressValueError:
+            return None
+    value = _ipv4_int(text)
+    return None if value is None else IPv4Address(value)
+
+
 def parse_ip(text: str) -> IPAddress:
     """Parse a plain IPv4 or IPv6 address (no prefix, no zone id)."""
     if type(text) is not str:
         raise ValueError(f"expected an IP address as text, found {text!r}")
     if "%" in text:
         raise ValueError(f"IPv6 zone ids are not supported by either runtime: {_quote(text)}")
-    try:
-        if ":" in text:
-            return IPv6Address(text)
-        return IPv4Address(text)
-    except AddressValueError:
-        raise ValueError(f"expected an IPv4 or IPv6 address, found {_quote(text)}") from None
+    address = _address(text)
+    if address is None:
+        raise ValueError(f"expected an IPv4 or IPv6 address, found {_quote(text)}")
+    return address
 
 
 def _split_prefix(text: str, what: str) -> tuple[IPAddress, int]:
@@ -70,10 +104,9 @@ def _split_prefix(text: str, what: str) -> tuple[IPAddress, int]:
         raise ValueError(f"expected {what} in the form ip/prefix, found {_quote(text)}")
     if "%" in text:
         raise ValueError(f"IPv6 zone ids are not supported by either runtime: {_quote(text)}")
-    try:
-        address = IPv6Address(address_text) if ":" in address_text else IPv4Address(address_text)
-    except AddressValueError:
-        raise ValueError(f"expected {what} in the form ip/prefix, found {_quote(text)}") from None
+    address = _address(address_text)
+    if address is None:
+        raise ValueError(f"expected {what} in the form ip/prefix, found {_quote(text)}")
     width = address.max_prefixlen
     if (
         not prefix_text
@@ -90,9 +123,10 @@ def _split_prefix(text: str, what: str) -> tuple[IPAddress, int]:
 def parse_interface(text: str) -> IPInterface:
     """Parse an address with its prefix length, ``10.10.0.5/24`` (host bits allowed)."""
     address, prefix = _split_prefix(text, "an address with prefix")
+    # From the integer: given an address object, ipaddress would print and re-parse it.
     if address.version == 4:
-        return IPv4Interface((address, prefix))
-    return IPv6Interface((address, prefix))
+        return IPv4Interface((int(address), prefix))
+    return IPv6Interface((int(address), prefix))
 
 
 def parse_network(text: str) -> IPNetwork:
@@ -100,9 +134,9 @@ def parse_network(text: str) -> IPNetwork:
     address, prefix = _split_prefix(text, "a network")
     network: IPNetwork
     if address.version == 4:
-        network = IPv4Network((address, prefix), strict=False)
+        network = IPv4Network((int(address), prefix), strict=False)
     else:
-        network = IPv6Network((address, prefix), strict=False)
+        network = IPv6Network((int(address), prefix), strict=False)
     if network.network_address != address:
         raise ValueError(
             f"{_quote(text)} has host bits set; the network is {network} "
