@@ -11,9 +11,11 @@ from ._common import DEFAULT_QUEUE_SIZE
 from .addresses import parse_interface, parse_ip, parse_neighbor_ip, parse_network
 from .codec import MAX_DOCUMENT_BYTES, dump, dumps, from_dict, load, loads, to_dict
 from .errors import DanError, IgnoredKeysWarning, Problem, ValidationError
+from .findings import Finding, ProfileRejectedError, Severity, check, check_file
 from .kernel import IFF_NOARP, NeighborFlag, NudState, RouteScope
 from .mac import MacAddress
 from .revisions import downgrade, upgrade
+from .runtimes import Profile, ProfileError, profile
 from .v2 import (
     DanConfig,
     DanDevice,
@@ -35,6 +37,7 @@ __all__ = [
     "DanDevice",
     "DanError",
     "Device",
+    "Finding",
     "HostTap",
     "IgnoredKeysWarning",
     "Interface",
@@ -44,11 +47,17 @@ __all__ = [
     "NetworkInfo",
     "NudState",
     "Problem",
+    "Profile",
+    "ProfileError",
+    "ProfileRejectedError",
     "Route",
     "RouteScope",
+    "Severity",
     "ValidationError",
     "Vfio",
     "VhostUser",
+    "check",
+    "check_file",
     "downgrade",
     "dump",
     "dumps",
@@ -59,6 +68,7 @@ __all__ = [
     "parse_ip",
     "parse_neighbor_ip",
     "parse_network",
+    "profile",
     "to_dict",
     "upgrade",
     "v1",

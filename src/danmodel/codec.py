@@ -13,7 +13,7 @@ import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Literal, TypeAlias, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, overload
 
 import attrs
 import cattrs
@@ -22,6 +22,9 @@ from cattrs.gen import make_dict_unstructure_fn, override
 from . import _json, v1, v2
 from ._kinds import FAILED, KIND, Array, Kind, Nullable, Object, Reader, Tagged
 from .errors import IgnoredKeysWarning, Problem, ValidationError
+
+if TYPE_CHECKING:
+    from .runtimes import Profile
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -102,17 +105,32 @@ def to_dict(obj: object) -> dict[str, Any]:
     return result
 
 
-def dumps(config: AnyConfig) -> str:
+def dumps(config: AnyConfig, *, profile: Profile | str | None = None) -> str:
     """The config as canonical JSON text.
 
-    ``dumps(loads(dumps(c))) == dumps(c)`` holds byte for byte.
+    ``dumps(loads(dumps(c))) == dumps(c)`` holds byte for byte. With ``profile``
+    (``"runtime-rs"``, ``"go-runtime@3.10"``, a :class:`~danmodel.runtimes.Profile`)
+    neighbor addresses are spelled as that runtime parses them, and a config it
+    would reject raises :class:`~danmodel.findings.ProfileRejectedError`.
     """
+    if profile is not None:
+        from ._profile_writer import prepare  # imports danmodel.findings, which imports this
+
+        config = prepare(config, profile)
     return json.dumps(to_dict(config), indent=2, ensure_ascii=False) + "\n"
 
 
-def dump(config: AnyConfig, target: str | os.PathLike[str] | IO[str]) -> None:
-    """Write the config as canonical JSON to a path (atomically replaced) or a text file."""
-    text = dumps(config)
+def dump(
+    config: AnyConfig,
+    target: str | os.PathLike[str] | IO[str],
+    *,
+    profile: Profile | str | None = None,
+) -> None:
+    """Write the config as canonical JSON to a path (atomically replaced) or a text file.
+
+    ``profile``: see :func:`dumps`; a rejected config writes nothing.
+    """
+    text = dumps(config, profile=profile)
     if hasattr(target, "write"):
         target.write(text)
         return

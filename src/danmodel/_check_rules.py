@@ -1,0 +1,960 @@
+"""The rules of ``danmodel.findings``, as data: one :class:`Rule` per runtime behaviour.
+
+A rule names the input it concerns, what the runtime does with it, the fix,
+the runtime and releases it applies to, and a function finding the input in
+a :class:`Context` (the raw document's facts and the loaded config).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator
+from ipaddress import IPv4Interface, IPv6Address, IPv6Interface, IPv6Network
+from typing import Any, Literal
+
+import attrs
+
+from . import v1, v2
+from ._check_raw import Fact
+from ._common import HostTap, VhostUser
+from ._kinds import ip_text, key_text
+from .kernel import IFF_NOARP, NudState
+from .runtimes import GO_RUNTIME, RUNTIME_RS, Profile, Version
+
+__all__ = ["RULES", "Context", "Hit", "Rule", "Severity"]
+
+RTNH_F_ONLINK = 0x4
+"""Route flag: the gateway is on the link even if no address covers it."""
+MAX_QUEUE_SIZE = 32768
+"""Largest virtio queue size."""
+MIN_MTU = 68
+"""Smallest MTU the kernel accepts for an IPv4 link."""
+MIN_IPV6_MTU = 1280
+"""Smallest MTU on which the kernel keeps IPv6 (RFC 8200)."""
+_LINK_LOCAL = IPv6Network("fe80::/10")
+
+
+class Severity(enum.Enum):
+    """How bad a finding is."""
+
+    ERROR = "error"
+    """The runtime rejects the file, or the sandbox fails."""
+    WARNING = "warning"
+    """The runtime silently drops or changes a value."""
+    INFO = "info"
+    """The runtime does something worth knowing, with no loss."""
+
+    @property
+    def rank(self) -> int:
+        """2 for errors, 1 for warnings, 0 for info."""
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class Hit:
+    """Where a rule found its input: a path, what is there, and a fix for this case."""
+
+    path: str
+    found: str
+    fix: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """What the rules look at: the profile, the raw document's facts, the config."""
+
+    profile: Profile
+    facts: tuple[Fact, ...] = ()
+    config: v1.DanConfig | v2.DanConfig | None = None
+
+    def of(self, kind: str) -> Iterator[Fact]:
+        """The facts of one kind."""
+        return (fact for fact in self.facts if fact.kind == kind)
+
+    def devices(self) -> Iterator[tuple[str, Any]]:
+        """Each device of the config with its path."""
+        if self.config is not None:
+            for index, device in enumerate(self.config.devices):
+                yield f"$.devices[{index}]", device
+
+    def routes(self) -> Iterator[tuple[str, Any, Any]]:
+        """Each route with its path and device."""
+        for path, device in self.devices():
+            for index, route in enumerate(device.network_info.routes):
+                yield f"{path}.network_info.routes[{index}]", route, device
+
+    def neighbors(self) -> Iterator[tuple[str, Any, Any]]:
+        """Each neighbor with its path and device."""
+        for path, device in self.devices():
+            for index, neighbor in enumerate(device.network_info.neighbors):
+                yield f"{path}.network_info.neighbors[{index}]", neighbor, device
+
+
+Finder = Callable[[Context], Iterable[Hit]]
+
+
+@attrs.frozen(kw_only=True)
+class Rule:
+    """One behaviour of a runtime (or of the kernel, for both) and how to find its input."""
+
+    id: str
+    """Stable identifier, e.g. ``rs-neighbor-ip-plain``."""
+    runtime: str | None
+    """``runtime-rs``, ``go-runtime``, or None for both (kernel facts)."""
+    severity: Severity
+    input: str
+    """What in the file the rule concerns."""
+    behaviour: str
+    """What the runtime does with it."""
+    fix: str | None
+    """How to avoid it, when there is a way."""
+    find: Finder = attrs.field(repr=False)
+    reads: Literal["document", "config"] = "config"
+    """What the rule looks at: the JSON document (only when checking a file or text), or
+    the loaded config (also when checking a model object)."""
+    since: Version | None = None
+    """First release the rule applies to (None: every release)."""
+    before: Version | None = None
+    """First release the rule no longer applies to (None: still applies)."""
+
+    def applies_to(self, profile: Profile) -> bool:
+        """Whether the rule concerns this runtime release."""
+        return self.runtime in (None, profile.runtime) and profile.covers(self.since, self.before)
+
+    @property
+    def releases(self) -> str:
+        """The releases it applies to, as text: ``all``, ``before 3.15.0``, ..."""
+        if self.before is not None:
+            return (
+                f"before {self.before}" if self.since is None else f"{self.since} to <{self.before}"
+            )
+        return "all" if self.since is None else f"{self.since} and later"
+
+
+# --- finders over raw facts -----------------------------------------------------------------
+
+
+@attrs.frozen
+class _FactFinder:
+    """Finds the facts of one kind of the raw document."""
+
+    kind: str
+    found: Callable[[Fact], str]
+    fix: Callable[[Fact], str | None] | None = None
+    keep: Callable[[Fact], bool] = lambda fact: True
+
+    def __call__(self, context: Context) -> Iterator[Hit]:
+        for fact in context.of(self.kind):
+            if self.keep(fact):
+                fix = self.fix(fact) if self.fix else None
+                yield Hit(fact.path, self.found(fact), fix, fact.line, fact.column)
+
+
+def _facts(
+    kind: str,
+    found: Callable[[Fact], str],
+    fix: Callable[[Fact], str | None] | None = None,
+    keep: Callable[[Fact], bool] = lambda fact: True,
+) -> Finder:
+    return _FactFinder(kind, found, fix, keep)
+
+
+def _rename_fix(fact: Fact) -> str | None:
+    return f"rename it to {key_text(fact.other)}" if fact.other else None
+
+
+def _missing(key: str) -> Finder:
+    return _facts(
+        "missing-key",
+        lambda fact: f"{key_text(key)} is {'null' if fact.flag else 'missing'}",
+        lambda fact: fact.other or None,
+        keep=lambda fact: fact.text == key,
+    )
+
+
+def _duplicate(fact: Fact) -> str:
+    return f"key {key_text(fact.text)} appears {fact.other} times"
+
+
+# --- finders over the config ------------------------------------------------------------------
+
+
+def _device_type(types: tuple[type, ...]) -> Finder:
+    def finder(context: Context) -> Iterator[Hit]:
+        for path, device in context.devices():
+            if isinstance(device.device, types):
+                tags: dict[type, str] = {HostTap: "host-tap", VhostUser: "vhost-user"}
+                tag = tags.get(type(device.device), "vfio")
+                yield Hit(f"{path}.device.type", f'a "{tag}" device')
+
+    return finder
+
+
+def _loopback(context: Context) -> Iterator[Hit]:
+    for path, device in context.devices():
+        for index, address in enumerate(device.network_info.interface.ip_addresses):
+            if address.ip.is_loopback:
+                yield Hit(
+                    f"{path}.network_info.interface.ip_addresses[{index}]",
+                    f"{ip_text(address)} is a loopback address",
+                )
+
+
+def _empty(route: Any) -> bool:
+    return route.dest is None and route.gateway is None and route.source is None
+
+
+def _route_without_family(context: Context) -> Iterator[Hit]:
+    for path, route, _ in context.routes():
+        if _empty(route):
+            yield Hit(path, "the route has no dest, gateway or source")
+
+
+def _v4_route_without_gateway(context: Context) -> Iterator[Hit]:
+    for path, route, _ in context.routes():
+        if route.gateway is None:
+            for key in ("dest", "source"):
+                value = getattr(route, key)
+                if value is not None and value.version == 4:
+                    yield Hit(path, f"an IPv4 route ({key} {value}) without gateway")
+                    break
+
+
+def _empty_route(context: Context) -> Iterator[Hit]:
+    for path, route, _ in context.routes():
+        if _empty(route):
+            yield Hit(path, "the route has no dest, gateway or source")
+
+
+def _mapped_gateway(context: Context) -> Iterator[Hit]:
+    for path, route, _ in context.routes():
+        gateway = route.gateway
+        if isinstance(gateway, IPv6Address) and gateway.ipv4_mapped is not None:
+            yield Hit(
+                f"{path}.gateway",
+                f"gateway {ip_text(gateway)} is an IPv4-mapped IPv6 address",
+                f"write the IPv4 address {gateway.ipv4_mapped}, or an IPv6 gateway",
+            )
+
+
+def _neighbor_ip(plain: bool) -> Finder:
+    def finder(context: Context) -> Iterator[Hit]:
+        for path, neighbor, _ in context.neighbors():
+            address = neighbor.ip_address
+            if address is None:
+                continue
+            has_prefix = isinstance(address, (IPv4Interface, IPv6Interface))
+            if has_prefix and plain:
+                yield Hit(
+                    f"{path}.ip_address",
+                    f"neighbor address {ip_text(address)!r} has a prefix",
+                    f'write "{ip_text(address.ip)}", as dumps(config, profile="go-runtime") does',
+                )
+            elif not has_prefix and not plain:
+                width = 32 if address.version == 4 else 128
+                yield Hit(
+                    f"{path}.ip_address",
+                    f"neighbor address {ip_text(address)!r} has no prefix",
+                    f'write "{ip_text(address)}/{width}", '
+                    'as dumps(config, profile="runtime-rs") does',
+                )
+
+    return finder
+
+
+def _interface_flags(mask: int) -> Finder:
+    def finder(context: Context) -> Iterator[Hit]:
+        for path, device in context.devices():
+            flags = device.network_info.interface.flags
+            if flags & mask:
+                yield Hit(f"{path}.network_info.interface.flags", f"flags {flags:#x}")
+
+    return finder
+
+
+def _neighbor_without_mac(context: Context) -> Iterator[Hit]:
+    for path, neighbor, _ in context.neighbors():
+        if neighbor.hardware_addr is None:
+            yield Hit(f"{path}.hardware_addr", "the neighbor has no hardware_addr")
+
+
+def _neighbor_int32(context: Context) -> Iterator[Hit]:
+    for path, neighbor, _ in context.neighbors():
+        for key in ("state", "flags"):
+            value = getattr(neighbor, key)
+            if value >= 2**31:
+                yield Hit(
+                    f"{path}.{key}",
+                    f"{key} {value} does not fit an int32 (it becomes {value - 2**32})",
+                )
+
+
+def _default_gateways(device: Any) -> set[object]:
+    return {
+        route.gateway
+        for route in device.network_info.routes
+        if route.gateway is not None and (route.dest is None or route.dest.prefixlen == 0)
+    }
+
+
+def _neighbor_not_sent(context: Context) -> Iterator[Hit]:
+    for path, neighbor, device in context.neighbors():
+        address = getattr(neighbor.ip_address, "ip", neighbor.ip_address)
+        if neighbor.state == NudState.PERMANENT:
+            continue
+        if neighbor.state == NudState.REACHABLE and address in _default_gateways(device):
+            continue
+        yield Hit(f"{path}.state", f"neighbor state {neighbor.state:#x}")
+
+
+def _route_key(key: str) -> Finder:
+    def finder(context: Context) -> Iterator[Hit]:
+        for path, route, _ in context.routes():
+            value = getattr(route, key, 0)
+            if value:
+                yield Hit(f"{path}.{key}", f"route {key} {value}")
+
+    return finder
+
+
+def _mtu_below(context: Context) -> Iterator[Hit]:
+    for path, device in context.devices():
+        mtu = device.network_info.interface.mtu
+        if mtu < MIN_MTU:
+            yield Hit(f"{path}.network_info.interface.mtu", f"mtu {mtu}")
+
+
+def _ipv6_small_mtu(context: Context) -> Iterator[Hit]:
+    for path, device in context.devices():
+        interface = device.network_info.interface
+        if interface.mtu >= MIN_IPV6_MTU:
+            continue
+        for index, address in enumerate(interface.ip_addresses):
+            if address.version == 6:
+                yield Hit(
+                    f"{path}.network_info.interface.ip_addresses[{index}]",
+                    f"IPv6 address {ip_text(address)} on an interface with mtu {interface.mtu}",
+                )
+
+
+def _scope(context: Context) -> Iterator[Hit]:
+    for path, route, _ in context.routes():
+        if route.scope > 255:
+            yield Hit(f"{path}.scope", f"scope {route.scope}")
+
+
+def _shared_address(context: Context) -> Iterator[Hit]:
+    seen: dict[object, str] = {}
+    for path, device in context.devices():
+        for index, address in enumerate(device.network_info.interface.ip_addresses):
+            where = f"{path}.network_info.interface.ip_addresses[{index}]"
+            first = seen.setdefault(address.ip, where)
+            if first != where:
+                yield Hit(where, f"{ip_text(address.ip)} is also at {first}")
+
+
+def _queue_size(context: Context) -> Iterator[Hit]:
+    for path, device in context.devices():
+        size = getattr(device.device, "queue_size", 0)
+        if size and (size & (size - 1) or size > MAX_QUEUE_SIZE):
+            yield Hit(f"{path}.device.queue_size", f"queue_size {size}")
+
+
+def _reachable(gateway: Any, route: Any, device: Any) -> bool:
+    if getattr(route, "flags", 0) & RTNH_F_ONLINK:
+        return True
+    if gateway.version == 6 and gateway in _LINK_LOCAL:
+        return True
+    info = device.network_info
+    for address in info.interface.ip_addresses:
+        if address.version == gateway.version and gateway in address.network:
+            return True
+    return any(
+        other.gateway is None
+        and other.dest is not None
+        and other.dest.version == gateway.version
+        and gateway in other.dest
+        for other in info.routes
+    )
+
+
+def _unreachable_gateway(context: Context) -> Iterator[Hit]:
+    for path, route, device in context.routes():
+        if route.gateway is not None and not _reachable(route.gateway, route, device):
+            yield Hit(f"{path}.gateway", f"gateway {ip_text(route.gateway)}")
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+_RS = RUNTIME_RS.name
+_GO = GO_RUNTIME.name
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
+
+
+def _rule(
+    id: str,
+    runtime: str | None,
+    severity: Severity,
+    input: str,
+    behaviour: str,
+    fix: str | None,
+    find: Finder,
+    since: Version | None = None,
+    before: Version | None = None,
+) -> Rule:
+    return Rule(
+        reads="document" if isinstance(find, _FactFinder) else "config",
+        id=id,
+        runtime=runtime,
+        severity=severity,
+        input=input,
+        behaviour=behaviour,
+        fix=fix,
+        find=find,
+        since=since,
+        before=before,
+    )
+
+
+_UNKNOWN_KEY = _facts("unknown-key", lambda fact: f"unknown key {key_text(fact.text)}", _rename_fix)
+
+RULES: tuple[Rule, ...] = (
+    # --- what danmodel cannot read ---
+    _rule(
+        "json-invalid",
+        None,
+        E,
+        "a document that is not JSON text in UTF-8",
+        "both runtimes reject the file",
+        "write valid JSON",
+        _facts("not-json", lambda fact: fact.text),
+    ),
+    _rule(
+        "value-invalid",
+        None,
+        E,
+        "a value danmodel cannot read: a wrong type, a number out "
+        "of range, a malformed address or MAC",
+        "both runtimes reject most such values; danmodel cannot tell what they do with this one",
+        None,
+        _facts("load-problem", lambda fact: fact.text),
+    ),
+    # --- the raw file ---
+    _rule(
+        "rs-unknown-key",
+        _RS,
+        W,
+        'a key the format does not define, e.g. "Neighbors"',
+        "runtime-rs ignores it, so its value is lost",
+        "rename it to the format's key, or remove it",
+        _UNKNOWN_KEY,
+    ),
+    _rule(
+        "go-unknown-key",
+        _GO,
+        W,
+        "a key the format does not define in any letter case",
+        "the Go runtime ignores it, so its value is lost",
+        "rename it to the format's key, or remove it",
+        _facts(
+            "unknown-key",
+            lambda fact: f"unknown key {key_text(fact.text)}",
+            _rename_fix,
+            keep=lambda fact: not fact.flag,
+        ),
+    ),
+    _rule(
+        "go-key-case",
+        _GO,
+        I,
+        'a format key in another letter case, e.g. "Neighbors"',
+        "the Go runtime matches keys case-insensitively and reads it as the format's key; "
+        "runtime-rs and danmodel ignore it",
+        "spell the key as the format does",
+        _facts(
+            "unknown-key",
+            lambda fact: f"key {key_text(fact.text)}",
+            _rename_fix,
+            keep=lambda fact: fact.flag,
+        ),
+    ),
+    _rule(
+        "rs-duplicate-key",
+        _RS,
+        E,
+        "a key given twice in one object",
+        "runtime-rs rejects the file (serde: duplicate field)",
+        "keep one of them",
+        _facts("duplicate-key", _duplicate),
+    ),
+    _rule(
+        "go-duplicate-key",
+        _GO,
+        W,
+        "a key given twice in one object, not all values objects",
+        "the Go runtime keeps the last value and drops the others",
+        "keep one of them",
+        _facts("duplicate-key", _duplicate, keep=lambda fact: not fact.flag),
+    ),
+    _rule(
+        "go-duplicate-object",
+        _GO,
+        W,
+        "a key given twice in one object, with object values",
+        "the Go runtime merges the objects key by key, the later value winning",
+        "merge them into one object",
+        _facts("duplicate-key", _duplicate, keep=lambda fact: fact.flag),
+    ),
+    _rule(
+        "rs-devices-missing",
+        _RS,
+        E,
+        '"devices" missing or null',
+        "runtime-rs rejects the file (missing field)",
+        'write "devices": [...]',
+        _missing("devices"),
+    ),
+    _rule(
+        "go-devices-missing",
+        _GO,
+        W,
+        '"devices" missing or null',
+        "the Go runtime reads zero devices",
+        'write "devices": [...]',
+        _missing("devices"),
+    ),
+    _rule(
+        "rs-guest-mac-missing",
+        _RS,
+        I,
+        '"guest_mac" missing',
+        "runtime-rs gives the guest a random private MAC, a new one at each sandbox start",
+        "write a fixed guest_mac",
+        _missing("guest_mac"),
+    ),
+    _rule(
+        "go-guest-mac-missing",
+        _GO,
+        E,
+        '"guest_mac" missing',
+        "the Go runtime rejects the file (bad mac address)",
+        "write guest_mac",
+        _missing("guest_mac"),
+    ),
+    _rule(
+        "rs-guest-mac-invalid",
+        _RS,
+        E,
+        '"guest_mac" not xx:xx:xx:xx:xx:xx hex',
+        "runtime-rs accepts it when reading, and the sandbox fails when the device is created",
+        "write 6 hex octets separated by colons",
+        _facts("bad-mac", lambda fact: f"{fact.text!r} is not a MAC address"),
+    ),
+    _rule(
+        "go-guest-mac-invalid",
+        _GO,
+        E,
+        '"guest_mac" that Go\'s net.ParseMAC refuses',
+        "the Go runtime rejects the file (bad mac address)",
+        "write 6 hex octets separated by colons",
+        _facts(
+            "bad-mac",
+            lambda fact: f"{fact.text!r} is not a MAC address",
+            keep=lambda fact: not fact.flag,
+        ),
+    ),
+    _rule(
+        "go-guest-mac-form",
+        _GO,
+        W,
+        '"guest_mac" in a form only net.ParseMAC reads ("-" or "." separators, 8 or 20 octets)',
+        "the Go runtime reads it; runtime-rs and danmodel refuse it",
+        "write 6 hex octets separated by colons",
+        _facts(
+            "bad-mac",
+            lambda fact: f"{fact.text!r} is not in the xx:xx:xx:xx:xx:xx form",
+            keep=lambda fact: fact.flag,
+        ),
+    ),
+    _rule(
+        "rs-mtu-missing",
+        _RS,
+        I,
+        '"mtu" missing',
+        "runtime-rs uses 1500",
+        'write "mtu" explicitly',
+        _missing("mtu"),
+    ),
+    _rule(
+        "go-mtu-missing",
+        _GO,
+        W,
+        '"mtu" missing',
+        "the Go runtime uses 0, where runtime-rs and danmodel use 1500",
+        'write "mtu": 1500 (or the link\'s MTU)',
+        _missing("mtu"),
+    ),
+    _rule(
+        "rs-ip-addresses-missing",
+        _RS,
+        E,
+        '"ip_addresses" missing or null',
+        "runtime-rs rejects the file (missing field)",
+        'write "ip_addresses": [...]',
+        _missing("ip_addresses"),
+    ),
+    _rule(
+        "go-ip-addresses-missing",
+        _GO,
+        I,
+        '"ip_addresses" missing or null',
+        "the Go runtime configures no addresses",
+        'write "ip_addresses": [...]',
+        _missing("ip_addresses"),
+    ),
+    _rule(
+        "rs-address-not-cidr",
+        _RS,
+        W,
+        "an ip_addresses entry that is not ip/prefix",
+        "runtime-rs silently skips it",
+        "write ip/prefix, e.g. 10.10.0.5/24",
+        _facts("not-cidr", lambda fact: f"{fact.text!r} is not ip/prefix"),
+    ),
+    _rule(
+        "go-address-not-cidr",
+        _GO,
+        E,
+        "an ip_addresses entry that is not ip/prefix",
+        "the Go runtime rejects the file (not CIDR)",
+        "write ip/prefix, e.g. 10.10.0.5/24",
+        _facts("not-cidr", lambda fact: f"{fact.text!r} is not ip/prefix"),
+    ),
+    _rule(
+        "rs-route-ip-invalid",
+        _RS,
+        E,
+        "a route source or gateway that is not an IP",
+        "runtime-rs skips the route or the agent fails",
+        'write an IP address, or ""',
+        _facts("bad-route-ip", lambda fact: f"{fact.other} {fact.text!r} is not an IP address"),
+    ),
+    _rule(
+        "go-route-ip-invalid",
+        _GO,
+        W,
+        "a route source or gateway that is not an IP",
+        "the Go runtime silently reads it as no source or gateway",
+        'write an IP address, or ""',
+        _facts("bad-route-ip", lambda fact: f"{fact.other} {fact.text!r} is not an IP address"),
+    ),
+    _rule(
+        "rs-route-dest-host-bits",
+        _RS,
+        E,
+        "a route dest with host bits, e.g. 10.20.1.5/16",
+        "runtime-rs passes it on verbatim and the kernel rejects it, so the sandbox fails",
+        "write the network, e.g. 10.20.0.0/16",
+        _facts(
+            "host-bits",
+            lambda fact: f"dest {fact.text!r} has host bits",
+            lambda fact: f"write {fact.other!r}",
+        ),
+    ),
+    _rule(
+        "go-route-dest-host-bits",
+        _GO,
+        W,
+        "a route dest with host bits, e.g. 10.20.1.5/16",
+        "the Go runtime normalises it to the network",
+        "write the network, e.g. 10.20.0.0/16",
+        _facts(
+            "host-bits",
+            lambda fact: f"dest {fact.text!r} has host bits",
+            lambda fact: f"write {fact.other!r}",
+        ),
+    ),
+    _rule(
+        "rs-array-for-object",
+        _RS,
+        W,
+        "a JSON array where an object is expected",
+        "runtime-rs (serde) reads the array's items as the object's fields, by position; "
+        "danmodel and the Go runtime refuse it",
+        "write an object with named keys",
+        _facts("array-for-object", lambda fact: f"an array, read as the fields {fact.other}"),
+    ),
+    _rule(
+        "go-array-for-object",
+        _GO,
+        E,
+        "a JSON array where an object is expected",
+        "the Go runtime rejects the file",
+        "write an object with named keys",
+        _facts("array-for-object", lambda fact: "an array"),
+    ),
+    # --- devices ---
+    _rule(
+        "rs-device-type",
+        _RS,
+        E,
+        'a "vfio" device',
+        "runtime-rs rejects the file (serde: unknown variant)",
+        "attach VFIO devices with the Go runtime",
+        _device_type((v2.Vfio,)),
+    ),
+    _rule(
+        "go-device-type",
+        _GO,
+        E,
+        'a "host-tap" or "vhost-user" device',
+        "the Go runtime attaches only vfio devices, so the sandbox fails",
+        "attach host-tap and vhost-user devices with runtime-rs",
+        _device_type((HostTap, VhostUser)),
+    ),
+    _rule(
+        "go-vfio-too-old",
+        _GO,
+        E,
+        'a "vfio" device',
+        "the Go runtime attaches vfio devices only since 3.10.0, so the sandbox fails",
+        "use Kata 3.10 or later",
+        _device_type((v2.Vfio,)),
+        before=GO_RUNTIME.features["vfio"],
+    ),
+    # --- interface ---
+    _rule(
+        "rs-address-loopback",
+        _RS,
+        W,
+        "a loopback address in ip_addresses",
+        "runtime-rs drops it when it converts the interface for the agent",
+        "remove it (the guest has its own lo)",
+        _loopback,
+    ),
+    _rule(
+        "rs-interface-flags",
+        _RS,
+        W,
+        "interface flags other than IFF_NOARP (0x80)",
+        "runtime-rs passes on only IFF_NOARP; the other bits are dropped",
+        "set only IFF_NOARP",
+        _interface_flags(~IFF_NOARP),
+    ),
+    _rule(
+        "go-interface-flags",
+        _GO,
+        W,
+        "nonzero interface flags",
+        "the Go runtime does not pass DAN interface flags to the agent (it converts them to "
+        "Go net.Flags, whose bits mean other things)",
+        None,
+        _interface_flags(-1),
+    ),
+    # --- routes ---
+    _rule(
+        "rs-route-no-family",
+        _RS,
+        W,
+        "a route with no dest, gateway and source, e.g. {}",
+        "runtime-rs takes the family from dest, else gateway, else source; with none of them "
+        "it silently skips the route",
+        "give the route a dest, gateway or source, or remove it",
+        _route_without_family,
+    ),
+    _rule(
+        "go-route-v4-no-gateway",
+        _GO,
+        E,
+        "an IPv4 route (dest or source) without gateway",
+        "the Go runtime takes the family from the gateway only and treats the route as IPv6, "
+        "so the agent cannot add it",
+        "add the gateway, or use runtime-rs",
+        _v4_route_without_gateway,
+    ),
+    _rule(
+        "go-route-empty",
+        _GO,
+        W,
+        "a route with no dest, gateway and source, e.g. {}",
+        "the Go runtime keeps it as an IPv6 route with no destination",
+        "remove it",
+        _empty_route,
+    ),
+    _rule(
+        "rs-gateway-v4-mapped",
+        _RS,
+        W,
+        "an IPv4-mapped gateway, e.g. ::ffff:10.0.0.1",
+        "runtime-rs reads it as an IPv6 address",
+        "write the IPv4 address",
+        _mapped_gateway,
+    ),
+    _rule(
+        "go-gateway-v4-mapped",
+        _GO,
+        W,
+        "an IPv4-mapped gateway, e.g. ::ffff:10.0.0.1",
+        "the Go runtime reads it as the IPv4 address",
+        "write the IPv4 address",
+        _mapped_gateway,
+    ),
+    _rule(
+        "rs-route-flags-ignored",
+        _RS,
+        W,
+        "nonzero route flags",
+        "runtime-rs reads route flags only since 3.15.0 and ignores them before",
+        "use Kata 3.15 or later",
+        _route_key("flags"),
+        before=RUNTIME_RS.features["route flags"],
+    ),
+    _rule(
+        "rs-route-mtu-ignored",
+        _RS,
+        W,
+        "nonzero route mtu",
+        "runtime-rs reads route mtu only since 3.17.0 and ignores it before",
+        "use Kata 3.17 or later",
+        _route_key("mtu"),
+        before=RUNTIME_RS.features["route mtu"],
+    ),
+    _rule(
+        "go-route-flags-ignored",
+        _GO,
+        W,
+        "nonzero route flags",
+        "the Go runtime reads no route flags",
+        None,
+        _route_key("flags"),
+    ),
+    _rule(
+        "go-route-mtu-ignored",
+        _GO,
+        W,
+        "nonzero route mtu",
+        "the Go runtime reads no route mtu",
+        None,
+        _route_key("mtu"),
+    ),
+    # --- neighbors ---
+    _rule(
+        "rs-neighbor-ip-plain",
+        _RS,
+        W,
+        'a neighbor ip_address without prefix, e.g. "10.0.0.1"',
+        "runtime-rs parses neighbor addresses as ip/prefix only, so the neighbor gets no IP",
+        'write ip/32 (ip/128), as dumps(config, profile="runtime-rs") does',
+        _neighbor_ip(plain=False),
+    ),
+    _rule(
+        "go-neighbor-ip-prefix",
+        _GO,
+        W,
+        'a neighbor ip_address with prefix, e.g. "10.0.0.1/32"',
+        "the Go runtime parses neighbor addresses as a plain IP only, so the neighbor gets no IP",
+        'write the plain IP, as dumps(config, profile="go-runtime") does',
+        _neighbor_ip(plain=True),
+    ),
+    _rule(
+        "rs-neighbor-mac-missing",
+        _RS,
+        I,
+        'a neighbor without hardware_addr (or "")',
+        'runtime-rs passes lladdr ""',
+        "write hardware_addr",
+        _neighbor_without_mac,
+    ),
+    _rule(
+        "go-neighbor-mac-missing",
+        _GO,
+        E,
+        'a neighbor without hardware_addr (or "")',
+        "the Go runtime rejects the file (bad MAC)",
+        "write hardware_addr",
+        _neighbor_without_mac,
+    ),
+    _rule(
+        "rs-neighbor-int32",
+        _RS,
+        W,
+        "neighbor state or flags of 2**31 or more",
+        "runtime-rs casts them to the agent's int32, so they wrap to a negative value",
+        "use a value below 2**31",
+        _neighbor_int32,
+    ),
+    _rule(
+        "go-neighbor-not-sent",
+        _GO,
+        W,
+        "a neighbor whose state is neither PERMANENT (0x80) nor REACHABLE (0x02) at a "
+        "default-route gateway",
+        "the Go runtime does not send it to the agent, so the guest never has it",
+        "set state 0x80 (NudState.PERMANENT)",
+        _neighbor_not_sent,
+    ),
+    # --- kernel facts, both runtimes ---
+    _rule(
+        "kernel-mtu-too-small",
+        None,
+        E,
+        f"an interface mtu below {MIN_MTU}",
+        "the kernel refuses an MTU below 68, so the agent cannot set up the interface",
+        "set the link's MTU (1500 for Ethernet)",
+        _mtu_below,
+    ),
+    _rule(
+        "kernel-ipv6-mtu",
+        None,
+        E,
+        f"an IPv6 address on an interface with mtu below {MIN_IPV6_MTU}",
+        "the kernel disables IPv6 on such a link, so adding the address fails",
+        "raise the mtu to 1280 or more, or drop the IPv6 address",
+        _ipv6_small_mtu,
+    ),
+    _rule(
+        "kernel-route-scope",
+        None,
+        E,
+        "a route scope above 255",
+        "the kernel's route scope is one byte, so the agent cannot add the route",
+        "use a RouteScope value (0, 200, 253, 254, 255)",
+        _scope,
+    ),
+    _rule(
+        "kernel-duplicate-address",
+        None,
+        E,
+        "the same IP address on two devices (or twice)",
+        "the kernel refuses it twice on one link, and on two links the guest answers for it on "
+        "both",
+        "give each interface its own address",
+        _shared_address,
+    ),
+    _rule(
+        "kernel-queue-size",
+        None,
+        E,
+        f"queue_size not a power of two, or above {MAX_QUEUE_SIZE} (0 means 256)",
+        "virtio queues have a power-of-two size of at most 32768, so the hypervisor refuses "
+        "the device",
+        "use 0 (256) or a power of two up to 32768",
+        _queue_size,
+    ),
+    _rule(
+        "kernel-gateway-unreachable",
+        None,
+        E,
+        "a route gateway that no address and no gateway-less route of the device covers",
+        "the kernel refuses the route (invalid gateway), so the agent fails",
+        "add an address or a link route covering the gateway, or set the route flag "
+        "RTNH_F_ONLINK (0x4)",
+        _unreachable_gateway,
+    ),
+)
+"""Every rule, in the order of the docs table."""

@@ -1,0 +1,700 @@
+"""danmodel.check(): per rule, the smallest input that triggers it and the closest that does not."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from danmodel import findings as findings_module
+from danmodel.findings import RULES, Finding, Severity, check, check_file
+
+E, W, I = "error", "warning", "info"  # noqa: E741
+
+RS: dict[str, Any] = {
+    "netns": None,
+    "devices": [
+        {
+            "name": "eth0",
+            "guest_mac": "0a:58:0a:0a:00:05",
+            "device": {"type": "host-tap", "tap_name": "tap0"},
+            "network_info": {
+                "interface": {"ip_addresses": ["10.10.0.5/24"], "mtu": 1500},
+                "routes": [{"gateway": "10.10.0.1"}],
+                "neighbors": [
+                    {
+                        "ip_address": "10.10.0.1/32",
+                        "hardware_addr": "0a:58:0a:0a:00:01",
+                        "state": 128,
+                    }
+                ],
+            },
+        }
+    ],
+}
+GO: dict[str, Any] = copy.deepcopy(RS)
+GO["devices"][0]["device"] = {"type": "vfio", "pci_device_id": "0000:85:02.5"}
+GO["devices"][0]["network_info"]["neighbors"][0]["ip_address"] = "10.10.0.1"
+
+DEV = "devices.0."
+NI = "devices.0.network_info."
+IF = "devices.0.network_info.interface."
+RT = "devices.0.network_info.routes."
+NB = "devices.0.network_info.neighbors.0."
+P_NI = "$.devices[0].network_info"
+
+
+def _edit(base: dict[str, Any], *changes: tuple[str, Any]) -> str:
+    """``base`` as JSON text after changes: (path, value) sets, (path, DEL) deletes,
+    (RAW, (old, new)) replaces text."""
+    data = copy.deepcopy(base)
+    raw = []
+    for path, value in changes:
+        if path == RAW:
+            raw.append(value)
+            continue
+        *parents, last = path.split(".")
+        node: Any = data
+        for step in parents:
+            node = node[int(step)] if isinstance(node, list) else node[step]
+        key: Any = int(last) if isinstance(node, list) else last
+        if value is DEL:
+            del node[key]
+        elif isinstance(node, list) and key == len(node):
+            node.append(value)
+        else:
+            node[key] = value
+    text = json.dumps(data)
+    for old, new in raw:
+        assert old in text
+        text = text.replace(old, new, 1)
+    return text
+
+
+DEL = object()
+RAW = "raw"
+HOST_TAP = {"type": "host-tap", "tap_name": "tap0"}
+VFIO = {"type": "vfio", "pci_device_id": "0000:85:02.5"}
+SECOND = {
+    "name": "eth1",
+    "guest_mac": "0a:58:0a:0a:00:06",
+    "device": {"type": "host-tap", "tap_name": "tap1"},
+    "network_info": {"interface": {"ip_addresses": ["10.10.0.5/16"], "mtu": 1500}},
+}
+
+# rule, profile, severity, path, trigger, near miss (the same rule must not fire)
+CASES: list[tuple[str, str, str, str, str, str]] = [
+    ("json-invalid", "runtime-rs", E, "$", '{"devices": [}', '{"devices": []}'),
+    (
+        "value-invalid",
+        "runtime-rs",
+        E,
+        "$.devices[0].name",
+        _edit(RS, (DEV + "name", 5)),
+        _edit(RS, (DEV + "name", "eth5")),
+    ),
+    (
+        "rs-unknown-key",
+        "runtime-rs",
+        W,
+        f"{P_NI}.Neighbors",
+        _edit(RS, (RAW, ('"neighbors"', '"Neighbors"'))),
+        _edit(RS),
+    ),
+    (
+        "go-unknown-key",
+        "go-runtime",
+        W,
+        "$.devices[0].nmae",
+        _edit(GO, (RAW, ('"name"', '"nmae"'))),
+        _edit(GO, (RAW, ('"name"', '"NAME"'))),
+    ),
+    (
+        "go-key-case",
+        "go-runtime",
+        I,
+        f"{P_NI}.Neighbors",
+        _edit(GO, (RAW, ('"neighbors"', '"Neighbors"'))),
+        _edit(GO),
+    ),
+    (
+        "rs-duplicate-key",
+        "runtime-rs",
+        E,
+        "$.devices[0].name",
+        _edit(RS, (RAW, ('"name": "eth0"', '"name": "eth0", "name": "eth1"'))),
+        _edit(RS),
+    ),
+    (
+        "go-duplicate-key",
+        "go-runtime",
+        W,
+        "$.devices[0].name",
+        _edit(GO, (RAW, ('"name": "eth0"', '"name": "eth0", "name": "eth1"'))),
+        _edit(GO, (RAW, ('"interface": {', '"interface": {"mtu": 9000}, "interface": {'))),
+    ),
+    (
+        "go-duplicate-object",
+        "go-runtime",
+        W,
+        f"{P_NI}.interface",
+        _edit(GO, (RAW, ('"interface": {', '"interface": {"mtu": 9000}, "interface": {'))),
+        _edit(GO, (RAW, ('"name": "eth0"', '"name": "eth0", "name": "eth1"'))),
+    ),
+    ("rs-devices-missing", "runtime-rs", E, "$.devices", "{}", '{"devices": []}'),
+    ("go-devices-missing", "go-runtime", W, "$.devices", '{"devices": null}', '{"devices": []}'),
+    (
+        "rs-guest-mac-missing",
+        "runtime-rs",
+        I,
+        "$.devices[0].guest_mac",
+        _edit(RS, (DEV + "guest_mac", DEL)),
+        _edit(RS),
+    ),
+    (
+        "go-guest-mac-missing",
+        "go-runtime",
+        E,
+        "$.devices[0].guest_mac",
+        _edit(GO, (DEV + "guest_mac", DEL)),
+        _edit(GO),
+    ),
+    (
+        "rs-guest-mac-invalid",
+        "runtime-rs",
+        E,
+        "$.devices[0].guest_mac",
+        _edit(RS, (DEV + "guest_mac", "xx:xx:xx:xx:xx")),
+        _edit(RS, (DEV + "guest_mac", "0A:58:0A:0A:00:05")),
+    ),
+    (
+        "go-guest-mac-invalid",
+        "go-runtime",
+        E,
+        "$.devices[0].guest_mac",
+        _edit(GO, (DEV + "guest_mac", "xx:xx:xx:xx:xx")),
+        _edit(GO, (DEV + "guest_mac", "0a-58-0a-0a-00-05")),
+    ),
+    (
+        "go-guest-mac-form",
+        "go-runtime",
+        W,
+        "$.devices[0].guest_mac",
+        _edit(GO, (DEV + "guest_mac", "0a58.0a0a.0005")),
+        _edit(GO, (DEV + "guest_mac", "0a-58:0a-0a-00-05")),
+    ),
+    (
+        "rs-mtu-missing",
+        "runtime-rs",
+        I,
+        f"{P_NI}.interface.mtu",
+        _edit(RS, (IF + "mtu", DEL)),
+        _edit(RS),
+    ),
+    (
+        "go-mtu-missing",
+        "go-runtime",
+        W,
+        f"{P_NI}.interface.mtu",
+        _edit(GO, (IF + "mtu", DEL)),
+        _edit(GO),
+    ),
+    (
+        "rs-ip-addresses-missing",
+        "runtime-rs",
+        E,
+        f"{P_NI}.interface.ip_addresses",
+        _edit(RS, (IF + "ip_addresses", DEL)),
+        _edit(RS, (IF + "ip_addresses", [])),
+    ),
+    (
+        "go-ip-addresses-missing",
+        "go-runtime",
+        I,
+        f"{P_NI}.interface.ip_addresses",
+        _edit(GO, (IF + "ip_addresses", None)),
+        _edit(GO, (IF + "ip_addresses", [])),
+    ),
+    (
+        "rs-address-not-cidr",
+        "runtime-rs",
+        W,
+        f"{P_NI}.interface.ip_addresses[1]",
+        _edit(RS, (IF + "ip_addresses.1", "10.10.0.6")),
+        _edit(RS, (IF + "ip_addresses.1", "10.10.0.6/32")),
+    ),
+    (
+        "go-address-not-cidr",
+        "go-runtime",
+        E,
+        f"{P_NI}.interface.ip_addresses[1]",
+        _edit(GO, (IF + "ip_addresses.1", "10.10.0.6")),
+        _edit(GO, (IF + "ip_addresses.1", "10.10.0.6/32")),
+    ),
+    (
+        "rs-route-ip-invalid",
+        "runtime-rs",
+        E,
+        f"{P_NI}.routes[0].gateway",
+        _edit(RS, (RT + "0.gateway", "10.10.0.x")),
+        _edit(RS, (RT + "0.gateway", "10.10.0.2")),
+    ),
+    (
+        "go-route-ip-invalid",
+        "go-runtime",
+        W,
+        f"{P_NI}.routes[0].source",
+        _edit(GO, (RT + "0.source", "eth0")),
+        _edit(GO, (RT + "0.source", "10.10.0.5")),
+    ),
+    (
+        "rs-route-dest-host-bits",
+        "runtime-rs",
+        E,
+        f"{P_NI}.routes[0].dest",
+        _edit(RS, (RT + "0.dest", "10.20.1.5/16")),
+        _edit(RS, (RT + "0.dest", "10.20.0.0/16")),
+    ),
+    (
+        "go-route-dest-host-bits",
+        "go-runtime",
+        W,
+        f"{P_NI}.routes[0].dest",
+        _edit(GO, (RT + "0.dest", "10.20.1.5/16")),
+        _edit(GO, (RT + "0.dest", "10.20.0.0/16")),
+    ),
+    (
+        "rs-array-for-object",
+        "runtime-rs",
+        W,
+        f"{P_NI}.interface",
+        _edit(RS, (NI + "interface", [["10.10.0.5/24"], 1500])),
+        _edit(RS),
+    ),
+    (
+        "go-array-for-object",
+        "go-runtime",
+        E,
+        f"{P_NI}.routes[0]",
+        _edit(GO, (RT + "0", ["", "10.10.0.1"])),
+        _edit(GO),
+    ),
+    (
+        "rs-device-type",
+        "runtime-rs",
+        E,
+        "$.devices[0].device.type",
+        _edit(RS, (DEV + "device", VFIO)),
+        _edit(RS),
+    ),
+    (
+        "go-device-type",
+        "go-runtime",
+        E,
+        "$.devices[0].device.type",
+        _edit(GO, (DEV + "device", HOST_TAP)),
+        _edit(GO),
+    ),
+    (
+        "go-vfio-too-old",
+        "go-runtime@3.9",
+        E,
+        "$.devices[0].device.type",
+        _edit(GO),
+        _edit(GO, (DEV + "device", HOST_TAP)),
+    ),
+    (
+        "rs-address-loopback",
+        "runtime-rs",
+        W,
+        f"{P_NI}.interface.ip_addresses[1]",
+        _edit(RS, (IF + "ip_addresses.1", "127.0.0.1/8")),
+        _edit(RS, (IF + "ip_addresses.1", "128.0.0.1/8")),
+    ),
+    (
+        "rs-interface-flags",
+        "runtime-rs",
+        W,
+        f"{P_NI}.interface.flags",
+        _edit(RS, (IF + "flags", 0x81)),
+        _edit(RS, (IF + "flags", 0x80)),
+    ),
+    (
+        "go-interface-flags",
+        "go-runtime",
+        W,
+        f"{P_NI}.interface.flags",
+        _edit(GO, (IF + "flags", 0x80)),
+        _edit(GO, (IF + "flags", 0)),
+    ),
+    (
+        "rs-route-no-family",
+        "runtime-rs",
+        W,
+        f"{P_NI}.routes[1]",
+        _edit(RS, (RT + "1", {"scope": 253})),
+        _edit(RS, (RT + "1", {"source": "10.10.0.5"})),
+    ),
+    (
+        "go-route-v4-no-gateway",
+        "go-runtime",
+        E,
+        f"{P_NI}.routes[1]",
+        _edit(GO, (RT + "1", {"dest": "10.30.0.0/16"})),
+        _edit(GO, (RT + "1", {"dest": "2001:db8::/32"})),
+    ),
+    (
+        "go-route-empty",
+        "go-runtime",
+        W,
+        f"{P_NI}.routes[1]",
+        _edit(GO, (RT + "1", {})),
+        _edit(GO, (RT + "1", {"gateway": "10.10.0.1"})),
+    ),
+    (
+        "rs-gateway-v4-mapped",
+        "runtime-rs",
+        W,
+        f"{P_NI}.routes[0].gateway",
+        _edit(RS, (RT + "0.gateway", "::ffff:10.10.0.1")),
+        _edit(RS, (RT + "0.gateway", "::fffe:10.10.0.1")),
+    ),
+    (
+        "go-gateway-v4-mapped",
+        "go-runtime",
+        W,
+        f"{P_NI}.routes[0].gateway",
+        _edit(GO, (RT + "0.gateway", "::ffff:10.10.0.1")),
+        _edit(GO),
+    ),
+    (
+        "rs-route-flags-ignored",
+        "runtime-rs@3.14",
+        W,
+        f"{P_NI}.routes[0].flags",
+        _edit(RS, (RT + "0.flags", 4)),
+        _edit(RS, (RT + "0.flags", 0)),
+    ),
+    (
+        "rs-route-mtu-ignored",
+        "runtime-rs@3.16.9",
+        W,
+        f"{P_NI}.routes[0].mtu",
+        _edit(RS, (RT + "0.mtu", 1400)),
+        _edit(RS, (RT + "0.mtu", 0)),
+    ),
+    (
+        "go-route-flags-ignored",
+        "go-runtime",
+        W,
+        f"{P_NI}.routes[0].flags",
+        _edit(GO, (RT + "0.flags", 1)),
+        _edit(GO, (RT + "0.flags", 0)),
+    ),
+    (
+        "go-route-mtu-ignored",
+        "go-runtime",
+        W,
+        f"{P_NI}.routes[0].mtu",
+        _edit(GO, (RT + "0.mtu", 1400)),
+        _edit(GO, (RT + "0.mtu", 0)),
+    ),
+    (
+        "rs-neighbor-ip-plain",
+        "runtime-rs",
+        W,
+        f"{P_NI}.neighbors[0].ip_address",
+        _edit(RS, (NB + "ip_address", "10.10.0.1")),
+        _edit(RS, (NB + "ip_address", "10.10.0.1/24")),
+    ),
+    (
+        "go-neighbor-ip-prefix",
+        "go-runtime",
+        W,
+        f"{P_NI}.neighbors[0].ip_address",
+        _edit(GO, (NB + "ip_address", "10.10.0.1/32")),
+        _edit(GO),
+    ),
+    (
+        "rs-neighbor-mac-missing",
+        "runtime-rs",
+        I,
+        f"{P_NI}.neighbors[0].hardware_addr",
+        _edit(RS, (NB + "hardware_addr", DEL)),
+        _edit(RS),
+    ),
+    (
+        "go-neighbor-mac-missing",
+        "go-runtime",
+        E,
+        f"{P_NI}.neighbors[0].hardware_addr",
+        _edit(GO, (NB + "hardware_addr", "")),
+        _edit(GO),
+    ),
+    (
+        "rs-neighbor-int32",
+        "runtime-rs",
+        W,
+        f"{P_NI}.neighbors[0].flags",
+        _edit(RS, (NB + "flags", 2**31)),
+        _edit(RS, (NB + "flags", 2**31 - 1)),
+    ),
+    (
+        "go-neighbor-not-sent",
+        "go-runtime",
+        W,
+        f"{P_NI}.neighbors[0].state",
+        _edit(GO, (NB + "state", 0)),
+        _edit(GO, (NB + "state", 2)),
+    ),
+    (
+        "kernel-mtu-too-small",
+        "runtime-rs",
+        E,
+        f"{P_NI}.interface.mtu",
+        _edit(RS, (IF + "mtu", 67)),
+        _edit(RS, (IF + "mtu", 68)),
+    ),
+    (
+        "kernel-ipv6-mtu",
+        "go-runtime",
+        E,
+        f"{P_NI}.interface.ip_addresses[1]",
+        _edit(GO, (IF + "mtu", 1279), (IF + "ip_addresses.1", "2001:db8::5/64")),
+        _edit(GO, (IF + "mtu", 1280), (IF + "ip_addresses.1", "2001:db8::5/64")),
+    ),
+    (
+        "kernel-route-scope",
+        "runtime-rs",
+        E,
+        f"{P_NI}.routes[0].scope",
+        _edit(RS, (RT + "0.scope", 256)),
+        _edit(RS, (RT + "0.scope", 255)),
+    ),
+    (
+        "kernel-duplicate-address",
+        "runtime-rs",
+        E,
+        "$.devices[1].network_info.interface.ip_addresses[0]",
+        _edit(RS, ("devices.1", SECOND)),
+        _edit(
+            RS,
+            ("devices.1", SECOND),
+            ("devices.1.network_info.interface.ip_addresses.0", "10.10.0.6/24"),
+        ),
+    ),
+    (
+        "kernel-queue-size",
+        "runtime-rs",
+        E,
+        "$.devices[0].device.queue_size",
+        _edit(RS, (DEV + "device.queue_size", 300)),
+        _edit(RS, (DEV + "device.queue_size", 256)),
+    ),
+    (
+        "kernel-gateway-unreachable",
+        "go-runtime",
+        E,
+        f"{P_NI}.routes[0].gateway",
+        _edit(GO, (RT + "0.gateway", "10.10.1.1")),
+        _edit(GO, (RT + "0.gateway", "10.10.0.254")),
+    ),
+]
+
+
+def _ids(findings: list[Finding]) -> list[tuple[str, str, str]]:
+    return [(f.rule, f.severity.value, f.path) for f in findings]
+
+
+@pytest.mark.parametrize(("base", "runtime"), [(RS, "runtime-rs"), (GO, "go-runtime")])
+def test_the_bases_have_no_findings(base: dict[str, Any], runtime: str) -> None:
+    assert check(json.dumps(base), runtime) == []
+
+
+def test_every_rule_has_a_case() -> None:
+    assert sorted({case[0] for case in CASES}) == sorted(rule.id for rule in RULES)
+
+
+@pytest.mark.parametrize(
+    ("rule", "runtime", "severity", "path", "trigger", "near"), CASES, ids=[c[0] for c in CASES]
+)
+def test_rule(rule: str, runtime: str, severity: str, path: str, trigger: str, near: str) -> None:
+    assert (rule, severity, path) in _ids(check(trigger, runtime))
+    assert rule not in {finding.rule for finding in check(near, runtime)}
+
+
+@pytest.mark.parametrize(
+    ("runtime", "rule"), [("go-runtime", "rs-unknown-key"), ("runtime-rs", "go-key-case")]
+)
+def test_a_rule_of_the_other_runtime_never_fires(runtime: str, rule: str) -> None:
+    text = _edit(RS, (RAW, ('"neighbors"', '"Neighbors"')))
+    assert rule not in {finding.rule for finding in check(text, runtime)}
+
+
+@pytest.mark.parametrize("size", [65536, 3, 32769])
+def test_queue_sizes_the_hypervisor_refuses(size: int) -> None:
+    text = _edit(RS, (DEV + "device.queue_size", size))
+    assert "kernel-queue-size" in {f.rule for f in check(text, "runtime-rs")}
+
+
+@pytest.mark.parametrize("size", [0, 1, 32768])
+def test_queue_sizes_that_work(size: int) -> None:
+    text = _edit(RS, (DEV + "device.queue_size", size))
+    assert check(text, "runtime-rs") == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        [(RT + "0.flags", 4)],  # RTNH_F_ONLINK
+        [(RT + "1", {"dest": "10.99.0.0/16", "scope": 253})],  # a link route covers it
+        [(RT + "0.gateway", "fe80::1")],  # link-local
+    ],
+)
+def test_gateways_reachable_without_an_address(changes: list[tuple[str, Any]]) -> None:
+    text = _edit(RS, (RT + "0.gateway", "10.99.0.1"), *changes)
+    if changes[0][1] == "fe80::1":
+        text = _edit(RS, *changes)
+    assert "kernel-gateway-unreachable" not in {f.rule for f in check(text, "runtime-rs")}
+
+
+def test_go_reads_a_key_in_another_case_and_the_fold_keeps_the_document_path() -> None:
+    text = _edit(GO, (NB + "state", 0), (RAW, ('"neighbors"', '"Neighbors"')))
+    assert _ids(check(text, "go-runtime")) == [
+        ("go-key-case", I, f"{P_NI}.Neighbors"),
+        ("go-neighbor-not-sent", W, f"{P_NI}.Neighbors[0].state"),
+    ]
+
+
+def test_go_merges_duplicate_objects() -> None:
+    # The first interface sets flags; the second does not: Go keeps flags 0x80.
+    text = _edit(GO, (RAW, ('"interface": {', '"interface": {"flags": 128}, "interface": {')))
+    assert [f.rule for f in check(text, "go-runtime")] == [
+        "go-duplicate-object",
+        "go-interface-flags",
+    ]
+    assert "rs-duplicate-key" in {f.rule for f in check(text, "runtime-rs")}
+
+
+def test_runtime_rs_skips_an_address_and_later_paths_stay_those_of_the_document() -> None:
+    addresses = ["10.10.0.5", "10.10.0.6/24", "127.0.0.1/8"]
+    text = _edit(RS, (IF + "ip_addresses", addresses))
+    assert _ids(check(text, "runtime-rs")) == [
+        ("rs-address-not-cidr", W, f"{P_NI}.interface.ip_addresses[0]"),
+        ("rs-address-loopback", W, f"{P_NI}.interface.ip_addresses[2]"),
+    ]
+
+
+def test_go_reads_normalised_values_and_checks_the_rest() -> None:
+    text = _edit(
+        GO,
+        (DEV + "guest_mac", "0A-58-0A-0A-00-05"),
+        (RT + "0.dest", "10.20.1.5/16"),
+        (NB + "state", 0),
+    )
+    assert _ids(check(text, "go-runtime")) == [
+        ("go-guest-mac-form", W, "$.devices[0].guest_mac"),
+        ("go-neighbor-not-sent", W, f"{P_NI}.neighbors[0].state"),
+        ("go-route-dest-host-bits", W, f"{P_NI}.routes[0].dest"),
+    ]
+
+
+def test_an_unreadable_optional_value_does_not_hide_the_rest() -> None:
+    text = _edit(RS, (NB + "hardware_addr", "xx:xx"), (IF + "mtu", 60))
+    assert _ids(check(text, "runtime-rs")) == [
+        ("kernel-mtu-too-small", E, f"{P_NI}.interface.mtu"),
+        ("value-invalid", E, f"{P_NI}.neighbors[0].hardware_addr"),
+    ]
+
+
+def test_a_required_value_danmodel_cannot_read_stops_the_config_rules() -> None:
+    text = _edit(RS, (DEV + "name", ""), (IF + "mtu", 60))
+    assert _ids(check(text, "runtime-rs")) == [("value-invalid", E, "$.devices[0].name")]
+
+
+def test_a_single_device_document() -> None:
+    text = json.dumps(RS["devices"][0])
+    findings = check(text, "runtime-rs")
+    missing = [f for f in findings if f.rule == "rs-devices-missing"]
+    assert missing[0].fix == 'put the device in a config: {"devices": [...]}'
+    assert {f.path for f in findings if f.rule == "rs-unknown-key"} == {
+        "$.name",
+        "$.guest_mac",
+        "$.device",
+        "$.network_info",
+    }
+
+
+def test_syntax_errors_carry_line_and_column() -> None:
+    (finding,) = check('{\n  "devices": [}', "go-runtime")
+    assert (finding.rule, finding.line, finding.column) == ("json-invalid", 2, 15)
+    assert str(finding).startswith("$ (line 2, column 15): error [json-invalid]: invalid JSON")
+
+
+def test_a_finding_as_text_and_data() -> None:
+    (finding,) = check(_edit(GO, (IF + "mtu", DEL)), "go-runtime")
+    assert str(finding) == (
+        '$.devices[0].network_info.interface.mtu: warning [go-mtu-missing]: "mtu" is missing: '
+        "the Go runtime uses 0, where runtime-rs and danmodel use 1500. "
+        'Fix: write "mtu": 1500 (or the link\'s MTU)'
+    )
+    assert finding.to_dict() == {
+        "rule": "go-mtu-missing",
+        "severity": "warning",
+        "path": "$.devices[0].network_info.interface.mtu",
+        "message": '"mtu" is missing: the Go runtime uses 0, '
+        "where runtime-rs and danmodel use 1500",
+        "fix": 'write "mtu": 1500 (or the link\'s MTU)',
+        "line": None,
+        "column": None,
+    }
+
+
+def test_a_config_object_is_checked_by_the_config_rules() -> None:
+    import danmodel
+
+    config = danmodel.loads(_edit(RS, (NB + "ip_address", "10.10.0.1"), (IF + "mtu", DEL)))
+    assert _ids(check(config, "runtime-rs")) == [
+        ("rs-neighbor-ip-plain", W, f"{P_NI}.neighbors[0].ip_address")
+    ]
+
+
+def test_bytes_and_files(tmp_path: Any) -> None:
+    path = tmp_path / "sandbox.json"
+    path.write_bytes(_edit(GO, (DEV + "device", HOST_TAP)).encode())
+    assert [f.rule for f in check_file(path, "go-runtime")] == ["go-device-type"]
+    assert [f.rule for f in check(path.read_bytes(), "go-runtime")] == ["go-device-type"]
+    with pytest.raises(FileNotFoundError):
+        check_file(tmp_path / "missing.json", "go-runtime")
+
+
+def test_what_check_refuses() -> None:
+    with pytest.raises(TypeError, match="expected a DanConfig, JSON text or bytes, found dict"):
+        check({"devices": []}, "runtime-rs")  # type: ignore[arg-type]
+
+
+def test_severity_ranks() -> None:
+    assert [s.rank for s in Severity] == [2, 1, 0]
+    assert str(Severity.WARNING) == "warning"
+
+
+def test_rule_releases_text() -> None:
+    releases = {rule.id: rule.releases for rule in RULES}
+    assert releases["rs-route-flags-ignored"] == "before 3.15.0"
+    assert releases["go-vfio-too-old"] == "before 3.10.0"
+    assert releases["kernel-route-scope"] == "all"
+
+
+def test_rejected_error_pickles() -> None:
+    import pickle
+
+    finding = Finding(rule="r", severity=Severity.ERROR, path="$", message="m")
+    error = findings_module.ProfileRejectedError([finding], "go-runtime")
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.findings, again.profile, str(again)) == (
+        (finding,),
+        "go-runtime",
+        "1 problem in DAN config for go-runtime: $: m [r]",
+    )

@@ -1,0 +1,116 @@
+"""danmodel.runtimes: profile names, releases and the neighbor spelling of each runtime."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
+
+import pytest
+
+from danmodel import DanConfig, DanDevice, HostTap, Interface, MacAddress, Neighbor, NetworkInfo, v1
+from danmodel.errors import DanError
+from danmodel.runtimes import Profile, ProfileError, Version, profile, spelled_for
+
+
+@pytest.mark.parametrize(
+    ("spec", "runtime", "version"),
+    [
+        ("runtime-rs", "runtime-rs", None),
+        ("runtime-rs@3.3", "runtime-rs", Version(3, 3, 0)),
+        ("go-runtime@3.10.2", "go-runtime", Version(3, 10, 2)),
+        ("go-runtime@4", "go-runtime", Version(4, 0, 0)),
+    ],
+)
+def test_profile_names(spec: str, runtime: str, version: Version | None) -> None:
+    chosen = profile(spec)
+    assert (chosen.runtime, chosen.version) == (runtime, version)
+    assert profile(chosen) is chosen
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("runc", "unknown runtime 'runc'; known: runtime-rs, go-runtime"),
+        ("Runtime-RS", "unknown runtime 'Runtime-RS'; known: runtime-rs, go-runtime"),
+        (
+            "runtime-rs@3.2.9",
+            "runtime-rs reads DAN files since Kata 3.3.0; 3.2.9 does not read them",
+        ),
+        ("go-runtime@3.6", "go-runtime reads DAN files since Kata 3.7.0; 3.6.0 does not read them"),
+        ("go-runtime@", "'go-runtime@' names no release after '@' (e.g. go-runtime@3.17)"),
+        ("go-runtime@3.x", "expected a Kata release such as 3.15 or 3.15.0, found '3.x'"),
+        ("go-runtime@3.1.2.3", "expected a Kata release such as 3.15 or 3.15.0, found '3.1.2.3'"),
+        ("go-runtime@03.10", "expected a Kata release such as 3.15 or 3.15.0, found '03.10'"),
+    ],
+)
+def test_bad_profile_names(spec: str, message: str) -> None:
+    with pytest.raises(ProfileError) as raised:
+        profile(spec)
+    assert str(raised.value) == message
+    assert isinstance(raised.value, DanError)
+    assert isinstance(raised.value, ValueError)
+
+
+def test_a_profile_is_a_string_or_a_profile() -> None:
+    with pytest.raises(ProfileError, match="expected a runtime profile NAME"):
+        profile(3)  # type: ignore[arg-type]
+
+
+def test_features_by_release() -> None:
+    assert profile("go-runtime@3.9.9").supports("vfio") is False
+    assert profile("go-runtime@3.10").supports("vfio") is True
+    assert profile("go-runtime").supports("host-tap") is False
+    assert profile("runtime-rs@3.14").supports("route flags") is False
+    assert profile("runtime-rs@3.15").supports("route flags") is True
+    assert profile("runtime-rs@3.16").supports("route mtu") is False
+    assert profile("runtime-rs").supports("route mtu") is True
+
+
+def test_names() -> None:
+    assert str(profile("runtime-rs")) == "runtime-rs"
+    assert str(profile("runtime-rs@3.15")) == "runtime-rs@3.15.0"
+    assert str(Version(3, 17, 1)) == "3.17.1"
+    assert Profile("go-runtime").info.missing_mtu == 0
+    assert profile("runtime-rs").info.missing_mtu == 1500
+
+
+def _config(*addresses: object) -> DanConfig:
+    return DanConfig(
+        devices=[
+            DanDevice(
+                name="eth0",
+                guest_mac=MacAddress.parse("0a:58:0a:0a:00:05"),
+                device=HostTap(tap_name="tap0"),
+                network_info=NetworkInfo(
+                    interface=Interface(ip_addresses=[]),
+                    neighbors=[Neighbor(ip_address=a, state=128) for a in addresses],  # type: ignore[arg-type]
+                ),
+            )
+        ]
+    )
+
+
+def _spelled(config: DanConfig | v1.DanConfig) -> list[object]:
+    return [n.ip_address for n in config.devices[0].network_info.neighbors]
+
+
+def test_spelled_for_runtime_rs() -> None:
+    config = _config(
+        IPv4Address("10.0.0.1"), IPv6Address("2001:db8::1"), IPv4Interface("10.0.0.2/16"), None
+    )
+    assert _spelled(spelled_for(config, "runtime-rs")) == [
+        IPv4Interface("10.0.0.1/32"),
+        IPv6Interface("2001:db8::1/128"),
+        IPv4Interface("10.0.0.2/16"),
+        None,
+    ]
+
+
+def test_spelled_for_go_runtime() -> None:
+    config = _config(
+        IPv4Interface("10.0.0.2/16"), IPv6Interface("2001:db8::1/64"), IPv4Address("10.0.0.1")
+    )
+    assert _spelled(spelled_for(config, "go-runtime")) == [
+        IPv4Address("10.0.0.2"),
+        IPv6Address("2001:db8::1"),
+        IPv4Address("10.0.0.1"),
+    ]
