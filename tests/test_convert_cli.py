@@ -268,3 +268,29 @@ def test_unreadable_files_exit_2(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith(f"{missing}: cannot read: ")
+
+
+def test_from_cni_for_a_runtime(capsys: pytest.CaptureFixture[str]) -> None:
+    vfio = str(CNI / "vfio-1.1.0.json")
+    # The Go runtime attaches vfio devices: written, as without --runtime.
+    assert main(["convert", "--from", "cni", vfio, "--name", "eth0"]) == 0
+    plain = capsys.readouterr().out
+    assert (
+        main(["convert", "--from", "cni", vfio, "--name", "eth0", "--runtime", "go-runtime"]) == 0
+    )
+    assert capsys.readouterr().out == plain
+    # runtime-rs rejects a vfio device: nothing is written, the rule is named.
+    assert (
+        main(["convert", "--from", "cni", vfio, "--name", "eth0", "--runtime", "runtime-rs"]) == 1
+    )
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "$.devices[0].device.type" in captured.err
+    assert "[rs-device-type]" in captured.err
+
+
+def test_runtime_is_for_from_cni_only(capsys: pytest.CaptureFixture[str]) -> None:
+    example = str(EXAMPLES / "host-tap.json")
+    assert main(["convert", "--to", "agent", example, "--runtime", "runtime-rs"]) == 2
+    assert "--runtime applies to --from cni only" in capsys.readouterr().err
+    assert main(["convert", "--from", "cni", example, "--name", "e", "--runtime", "kata"]) == 2

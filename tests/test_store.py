@@ -16,7 +16,7 @@ import stat
 import tempfile
 import threading
 from collections.abc import Callable
-from ipaddress import IPv4Interface
+from ipaddress import IPv4Address, IPv4Interface
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,11 @@ from danmodel import (
     HostTap,
     Interface,
     MacAddress,
+    Neighbor,
     NetworkInfo,
+    NudState,
+    ProfileError,
+    ProfileRejectedError,
     ValidationError,
     Vfio,
     dumps,
@@ -872,3 +876,56 @@ def test_cli_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert _run(capsys, "store")[0] == 2
     assert _run(capsys, "store", "frob")[0] == 2
     assert _run(capsys, "store", "add", "--dir", dans, "s")[0] == 2
+
+
+# --- a store bound to a runtime --------------------------------------------------------------
+
+
+def test_runtime_store_spells_neighbors_for_its_runtime(tmp_path: Path) -> None:
+    neighbor = DanDevice(
+        name="eth0",
+        guest_mac=MacAddress.parse("0a:58:0a:0a:00:05"),
+        device=HostTap(tap_name="tap-eth0"),
+        network_info=NetworkInfo(
+            interface=Interface(ip_addresses=[IPv4Interface("10.10.0.5/24")]),
+            neighbors=[
+                Neighbor(
+                    ip_address=IPv4Address("10.10.0.1"),
+                    hardware_addr=MacAddress.parse("0a:58:0a:0a:00:01"),
+                    state=NudState.PERMANENT,
+                )
+            ],
+        ),
+    )
+    store = DanStore(tmp_path, runtime="runtime-rs")
+    assert store.add_device(SANDBOX, neighbor)
+    written = json.loads(store.path(SANDBOX).read_text())
+    # runtime-rs parses neighbor addresses as ip/prefix only.
+    assert written["devices"][0]["network_info"]["neighbors"][0]["ip_address"] == "10.10.0.1/32"
+
+
+def test_runtime_store_refuses_what_the_runtime_rejects(tmp_path: Path) -> None:
+    store = DanStore(tmp_path, runtime="go-runtime")
+    with pytest.raises(ProfileRejectedError) as caught:
+        store.add_device(SANDBOX, device())  # a host-tap device: the Go runtime attaches vfio only
+    assert [finding.rule for finding in caught.value.findings] == ["go-device-type"]
+    assert not store.path(SANDBOX).exists()
+    assert store.sandboxes() == []
+
+
+def test_runtime_store_bad_runtime(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError):
+        DanStore(tmp_path, runtime="kata")
+
+
+def test_cli_add_for_a_runtime(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "device.json"
+    source.write_text(json.dumps(to_dict(device())))
+    directory = str(tmp_path / "dans")
+    command = ["store", "add", "--dir", directory, "--runtime", "go-runtime", SANDBOX]
+    assert main([*command, str(source)]) == 1
+    assert "[go-device-type]" in capsys.readouterr().out
+    assert not (tmp_path / "dans" / f"{SANDBOX}.json").exists()
+    command[command.index("go-runtime")] = "runtime-rs"
+    assert main([*command, str(source)]) == 0
+    assert (tmp_path / "dans" / f"{SANDBOX}.json").exists()

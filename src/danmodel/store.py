@@ -30,6 +30,7 @@ import attrs
 from . import _atomic
 from .codec import MAX_DOCUMENT_BYTES, dumps, loads
 from .errors import DanError, Problem, ValidationError
+from .runtimes import Profile, profile
 from .v2 import DanConfig, DanDevice
 
 __all__ = [
@@ -157,11 +158,18 @@ class DanStore:
 
     ``directory`` defaults to the runtimes' default; it is created (mode 0755)
     on the first write and must not be a symbolic link. Files are written with
-    ``mode`` (0644 by default) whatever the umask.
+    ``mode`` (0644 by default) whatever the umask. With ``runtime``
+    (``"runtime-rs"``, ``"go-runtime@3.10"``, a :class:`~danmodel.runtimes.Profile`)
+    files are written as :func:`danmodel.dumps` writes them for that runtime,
+    and a change that runtime would reject raises
+    :class:`~danmodel.findings.ProfileRejectedError`, leaving the file as it was.
     """
 
     directory: Path = attrs.field(default=Path(DEFAULT_DIRECTORY), converter=Path)
     mode: int = attrs.field(default=DEFAULT_MODE, kw_only=True, validator=_check_mode)
+    runtime: Profile | None = attrs.field(
+        default=None, kw_only=True, converter=attrs.converters.optional(profile)
+    )
 
     def path(self, sandbox_id: str) -> Path:
         """The path of the sandbox's file; raises :class:`InvalidSandboxId`."""
@@ -407,7 +415,7 @@ class DanStore:
                     f"cannot write: it is {kind}; the store does not replace it",
                     str(path),
                 )
-        data = dumps(config).encode("utf-8")
+        data = dumps(config, profile=self.runtime).encode("utf-8")
         try:
             _atomic.replace(
                 path.name,

@@ -17,7 +17,7 @@ def _profile(text: str) -> Profile:
 
 
 def add_runtime_option(
-    parser: argparse.ArgumentParser,
+    parser: argparse._ActionsContainer,
     *,
     required: bool = False,
     help: str = "write what this Kata runtime parses and refuse what it rejects",

@@ -14,6 +14,9 @@ from .._json import MAX_DOCUMENT_BYTES
 from .._kinds import IFNAME
 from ..codec import dumps, load
 from ..errors import Problem, ValidationError
+from ..findings import ProfileRejectedError
+from ..runtimes import Profile
+from ._runtime import add_runtime_option, runtime_profile
 from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, STDIN, input_source, label
 
 __all__ = ["register", "run"]
@@ -49,6 +52,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     from_cni.add_argument(
         "--interface", type=int, metavar="INDEX", help="the index of the interface to convert"
     )
+    add_runtime_option(
+        from_cni, help="write the config as this Kata runtime parses it, refusing what it rejects"
+    )
     parser.set_defaults(run=run)
 
 
@@ -67,7 +73,7 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.to == "agent":
         given = [
             option
-            for option in ("name", "tap", "interface")
+            for option in ("name", "tap", "interface", "runtime")
             if getattr(arguments, option) is not None
         ]
         if given:
@@ -83,7 +89,13 @@ def run(arguments: argparse.Namespace) -> int:
             return _usage(f"{option}: {found[1]}")
     if arguments.interface is not None and arguments.interface < 0:
         return _usage("--interface: expected an index, 0 or more")
-    return _from_cni(arguments.file, arguments.name, arguments.tap, arguments.interface)
+    return _from_cni(
+        arguments.file,
+        arguments.name,
+        arguments.tap,
+        arguments.interface,
+        runtime_profile(arguments),
+    )
 
 
 def _to_agent(name: str, keep_loopback: bool, strict: bool) -> int:
@@ -106,7 +118,9 @@ def _to_agent(name: str, keep_loopback: bool, strict: bool) -> int:
     return EXIT_OK
 
 
-def _from_cni(name: str, guest_name: str, tap: str | None, interface: int | None) -> int:
+def _from_cni(
+    name: str, guest_name: str, tap: str | None, interface: int | None, runtime: Profile | None
+) -> int:
     try:
         if name == STDIN:
             data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
@@ -123,5 +137,10 @@ def _from_cni(name: str, guest_name: str, tap: str | None, interface: int | None
         _report(name, error.errors)
         return EXIT_INVALID
     _report(name, converted.dropped, " (dropped)")
-    sys.stdout.write(dumps(v2.DanConfig(devices=[converted.value])))
+    try:
+        text = dumps(v2.DanConfig(devices=[converted.value]), profile=runtime)
+    except ProfileRejectedError as error:
+        _report(name, error.errors)
+        return EXIT_INVALID
+    sys.stdout.write(text)
     return EXIT_OK

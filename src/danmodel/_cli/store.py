@@ -11,6 +11,7 @@ from ..codec import MAX_DOCUMENT_BYTES, dumps, from_dict
 from ..errors import ValidationError
 from ..store import DEFAULT_DIRECTORY, DanStore, InvalidSandboxId, StoreError
 from ..v2 import DanConfig, DanDevice
+from ._runtime import add_runtime_option, runtime_profile
 from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, STDIN, label, print_problems
 
 __all__ = ["register", "run"]
@@ -57,6 +58,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--netns",
         help="the network namespace of a device file's device (a config names its own)",
     )
+    add_runtime_option(add)
 
     remove = actions.add_parser(
         "remove",
@@ -66,6 +68,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "goes with its last device). Nothing to remove is not an error.",
     )
     remove.add_argument("--device", metavar="NAME", help="the guest name of the device to remove")
+    add_runtime_option(remove)
 
     actions.add_parser(
         "show",
@@ -84,7 +87,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(arguments: argparse.Namespace) -> int:
     """Run the action; 0 done, 1 refused or invalid, 2 usage error or file not readable."""
-    store = DanStore(arguments.dir)
+    store = DanStore(arguments.dir, runtime=runtime_profile(arguments))
     try:
         return _ACTIONS[arguments.action](store, arguments)
     except InvalidSandboxId as error:
