@@ -307,6 +307,8 @@ def test_config_round_trips_and_dumps_is_canonical(revision: Revision, data: st.
     assert not text.startswith("\ufeff")
     assert_two_space_indent(text)
     assert_canonical_document(json.loads(text), config, revision)
+    # The writer emits text directly; the standard library's encoder is the oracle.
+    assert text == json.dumps(danmodel.to_dict(config), indent=2, ensure_ascii=False) + "\n"
 
 
 # --- revisions -----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ field explicit (defaults included), 2-space indent, UTF-8, final newline.
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from collections.abc import Callable
@@ -20,6 +19,7 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import _json, v1, v2
+from ._emit import canonical_text
 from ._kinds import FAILED, KIND, Array, Kind, Nullable, Object, Reader, Tagged
 from .errors import IgnoredKeysWarning, Problem, ValidationError
 
@@ -47,6 +47,7 @@ _MODEL_CLASSES = frozenset(
     for name in module.__all__
     if attrs.has(getattr(module, name))
 )
+_CONFIG_CLASSES = (v1.DanConfig, v2.DanConfig)
 _OBJECT_KINDS: dict[type, Object] = {}
 
 _ROOTS: dict[int, Object] = {
@@ -117,7 +118,9 @@ def dumps(config: AnyConfig, *, profile: Profile | str | None = None) -> str:
         from ._profile_writer import prepare  # imports danmodel.findings, which imports this
 
         config = prepare(config, profile)
-    return json.dumps(to_dict(config), indent=2, ensure_ascii=False) + "\n"
+    if type(config) not in _CONFIG_CLASSES:
+        raise TypeError(f"expected a DanConfig, found {type(config).__name__}")
+    return canonical_text(config) + "\n"
 
 
 def dump(

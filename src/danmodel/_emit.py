@@ -1,0 +1,153 @@
+"""Canonical JSON text written straight from model objects.
+
+The output is byte for byte what ``json.dumps(to_dict(obj), indent=2,
+ensure_ascii=False)`` gives, without building the dicts first and without
+the standard library's pure-Python indenting encoder (any ``indent`` turns
+off its C encoder). A model's shape is static, so every writer is built once
+for its class and its depth, with its keys, separators and indentation as
+ready-made strings; strings are escaped by the C escaper ``json`` uses.
+"""
+
+from __future__ import annotations
+
+import json.encoder
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import attrs
+
+from ._kinds import (
+    IFNAME,
+    KIND,
+    NONEMPTY_STRING,
+    PCI_ADDRESS,
+    SOCKET_PATH,
+    STRING,
+    UINT32,
+    UINT64,
+    Array,
+    Kind,
+    Nullable,
+    Object,
+    Tagged,
+)
+
+__all__ = ["canonical_text"]
+
+_INDENT = "  "
+_escape: Callable[[str], str] = json.encoder.encode_basestring  # C when available
+_int_text = int.__repr__  # plain digits, for named values (IntEnum) too
+
+# A writer appends the text of one value to ``out``.
+_Writer = Callable[[Any, list[str]], None]
+
+
+def _scalar(value: object) -> str:
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return _escape(value)
+    if type(value) is int:
+        return _int_text(value)
+    raise TypeError(f"cannot write {value!r} as a JSON scalar")
+
+
+# Kinds whose model values are their JSON values: text, and integers (named or not).
+_TEXT_KINDS = (STRING, NONEMPTY_STRING, IFNAME, SOCKET_PATH, PCI_ADDRESS)
+_INTEGER_KINDS = (UINT32, UINT64)
+
+
+def _leaf_writer(kind: Kind) -> _Writer:
+    if kind in _TEXT_KINDS:
+        return lambda value, out: out.append(_escape(value))
+    if kind in _INTEGER_KINDS:
+        return lambda value, out: out.append(_int_text(value))
+    write = kind.write
+    return lambda value, out: out.append(_scalar(write(value)))
+
+
+def _array_writer(kind: Array, indent: str) -> _Writer:
+    inner = indent + _INDENT
+    write_item = _writer(kind.item, inner)
+    first, later, end = "[" + inner, "," + inner, indent + "]"
+
+    def write_array(items: Any, out: list[str]) -> None:
+        if not items:
+            out.append("[]")
+            return
+        separator = first
+        for item in items:
+            out.append(separator)
+            write_item(item, out)
+            separator = later
+        out.append(end)
+
+    return write_array
+
+
+def _nullable_writer(kind: Nullable, indent: str) -> _Writer:
+    write_inner = _writer(kind.inner, indent)
+
+    def write_nullable(value: Any, out: list[str]) -> None:
+        if value is None:
+            out.append("null")
+        else:
+            write_inner(value, out)
+
+    return write_nullable
+
+
+@cache
+def _object_writer(cls: type, indent: str, tag: str | None = None) -> _Writer:
+    """Write an object of ``cls``, after a ``"type"`` key when ``tag`` is given."""
+    inner = indent + _INDENT
+    keys: list[tuple[str | None, str, _Writer | None]] = []
+    if tag is not None:
+        keys.append((None, '"type": ' + _escape(tag), None))
+    keys += [
+        (field.name, _escape(field.name) + ": ", _writer(field.metadata[KIND], inner))
+        for field in attrs.fields(cls)
+    ]
+    if not keys:
+        return lambda value, out: out.append("{}")
+    steps = [
+        (name, ("{" if index == 0 else ",") + inner + key, write)
+        for index, (name, key, write) in enumerate(keys)
+    ]
+    end = indent + "}"
+
+    def write_object(value: Any, out: list[str]) -> None:
+        append = out.append
+        for name, key, write in steps:
+            append(key)
+            if write is not None:
+                write(getattr(value, name), out)  # type: ignore[arg-type]
+        append(end)
+
+    return write_object
+
+
+def _tagged_writer(kind: Tagged, indent: str) -> _Writer:
+    writers = {cls: _object_writer(cls, indent, tag) for cls, tag in kind.tags.items()}
+    return lambda value, out: writers[type(value)](value, out)
+
+
+def _writer(kind: Kind, indent: str) -> _Writer:
+    if isinstance(kind, Object):
+        return _object_writer(kind.cls, indent)
+    if isinstance(kind, Array):
+        return _array_writer(kind, indent)
+    if isinstance(kind, Tagged):
+        return _tagged_writer(kind, indent)
+    if isinstance(kind, Nullable):
+        return _nullable_writer(kind, indent)
+    return _leaf_writer(kind)
+
+
+def canonical_text(obj: object) -> str:
+    """A model object as JSON text with 2-space indentation (no final newline)."""
+    out: list[str] = []
+    cls: type = type(obj)
+    _object_writer(cls, "\n")(obj, out)
+    return "".join(out)
