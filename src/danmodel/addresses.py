@@ -15,6 +15,7 @@ IPv4Address('10.0.0.1')
 
 from __future__ import annotations
 
+import re
 from ipaddress import (
     AddressValueError,
     IPv4Address,
@@ -48,29 +49,22 @@ def _quote(text: str) -> str:
     return repr(shown)
 
 
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+
+
 def _ipv4_int(text: str) -> int | None:
     """The value of dotted-quad IPv4 text, or None; accepts exactly what ``IPv4Address`` does.
 
-    Four decimal octets of one to three ASCII digits, no leading zeros, each at
-    most 255. About five times cheaper than ``IPv4Address(text)``, which matters
-    for documents of thousands of addresses; the test suite checks agreement.
+    Four decimal octets of ASCII digits, no leading zeros, each at most 255.
+    Several times cheaper than ``IPv4Address(text)``, which matters for
+    documents of thousands of addresses; the test suite checks agreement.
     """
-    octets = text.split(".")
-    if len(octets) != 4:
+    match = _IPV4.fullmatch(text)
+    if match is None:
         return None
-    value = 0
-    for octet in octets:
-        if (
-            not 0 < len(octet) <= 3
-            or not _DIGITS.issuperset(octet)
-            or (octet[0] == "0" and len(octet) > 1)
-        ):
-            return None
-        number = int(octet)
-        if number > 255:
-            return None
-        value = (value << 8) | number
-    return value
+    a, b, c, d = match.groups()
+    return (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
 
 
 def _address(text: str) -> IPAddress | None:
