@@ -168,7 +168,11 @@ def _not_type(kind: Kind, value: object) -> str:
 
 
 class Leaf(Kind):
-    """A scalar read by a parse function that raises ``ValueError`` with the message."""
+    """A scalar read by a parse function that raises ``ValueError`` with the message.
+
+    ``schema`` names the definition (``$defs``) that describes its JSON form in
+    the JSON Schema (see :mod:`danmodel.schema`).
+    """
 
     def __init__(
         self,
@@ -178,8 +182,10 @@ class Leaf(Kind):
         write: Callable[[Any], object] | None = None,
         json_type: type = str,
         python: str | None = None,
+        schema: str | None = None,
     ) -> None:
         self.description = description
+        self.schema = schema
         self._python = python
         self._parse = parse
         self._accepts = accepts
@@ -232,7 +238,7 @@ class Nullable(Kind):
 # --- scalars -------------------------------------------------------------------------------
 
 
-def _uint(bits: int, maximum: int) -> Leaf:
+def _uint(bits: int, maximum: int, schema: str) -> Leaf:
     def parse(value: int) -> int:
         if 0 <= value <= maximum:
             return value
@@ -249,11 +255,13 @@ def _uint(bits: int, maximum: int) -> Leaf:
     def write(value: int) -> int:
         return value if type(value) is int else int(value)  # named values (IntEnum) as plain int
 
-    return Leaf(f"an unsigned {bits}-bit integer", parse, accepts, write=write, json_type=int)
+    return Leaf(
+        f"an unsigned {bits}-bit integer", parse, accepts, write=write, json_type=int, schema=schema
+    )
 
 
-UINT32: Final = _uint(32, UINT32_MAX)
-UINT64: Final = _uint(64, UINT64_MAX)
+UINT32: Final = _uint(32, UINT32_MAX, "uint32")
+UINT64: Final = _uint(64, UINT64_MAX, "uint64")
 
 
 def _text(value: str) -> str:
@@ -277,7 +285,7 @@ def _is_text(value: object) -> bool:
     return True
 
 
-STRING: Final = Leaf("a string", _text, _is_text)
+STRING: Final = Leaf("a string", _text, _is_text, schema="text")
 
 
 def _nonempty(value: str) -> str:
@@ -286,7 +294,9 @@ def _nonempty(value: str) -> str:
     return _text(value)
 
 
-NONEMPTY_STRING: Final = Leaf("a non-empty string", _nonempty, lambda v: _is_text(v) and v != "")
+NONEMPTY_STRING: Final = Leaf(
+    "a non-empty string", _nonempty, lambda v: _is_text(v) and v != "", schema="nonempty_text"
+)
 
 # Bytes the kernel's dev_valid_name() refuses: '/', ':', NUL, and what its isspace()
 # (lib/ctype.c) counts as space, ASCII white space and 0xA0.
@@ -328,7 +338,9 @@ def _accepts_by_parse(parse: Callable[[Any], object]) -> Callable[[object], bool
     return accepts
 
 
-IFNAME: Final = Leaf("a Linux interface name", _ifname, _accepts_by_parse(_ifname))
+IFNAME: Final = Leaf(
+    "a Linux interface name", _ifname, _accepts_by_parse(_ifname), schema="interface_name"
+)
 
 
 def _socket_path(value: str) -> str:
@@ -342,7 +354,9 @@ def _socket_path(value: str) -> str:
     return value
 
 
-SOCKET_PATH: Final = Leaf("a unix socket path", _socket_path, _accepts_by_parse(_socket_path))
+SOCKET_PATH: Final = Leaf(
+    "a unix socket path", _socket_path, _accepts_by_parse(_socket_path), schema="socket_path"
+)
 
 _PCI_ADDRESS = re.compile(r"([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9a-fA-F])")
 
@@ -364,7 +378,10 @@ def _pci_address(value: str) -> str:
 
 
 PCI_ADDRESS: Final = Leaf(
-    "a PCI address DDDD:BB:DD.F", _pci_address, _accepts_by_parse(_pci_address)
+    "a PCI address DDDD:BB:DD.F",
+    _pci_address,
+    _accepts_by_parse(_pci_address),
+    schema="pci_address",
 )
 
 
@@ -399,6 +416,7 @@ MAC: Final = Leaf(
     lambda v: type(v) is MacAddress,
     write=str,
     python="a MacAddress (from MacAddress.parse(text))",
+    schema="mac",
 )
 
 
@@ -412,6 +430,7 @@ MAC_OR_EMPTY: Final = Leaf(
     lambda v: v is None or type(v) is MacAddress,
     write=lambda v: "" if v is None else str(v),
     python="a MacAddress (from MacAddress.parse(text)) or None",
+    schema="mac_or_empty",
 )
 
 IP_INTERFACE: Final = Leaf(
@@ -420,6 +439,7 @@ IP_INTERFACE: Final = Leaf(
     lambda v: isinstance(v, (IPv4Interface, IPv6Interface)) and _no_zone(v),
     write=ip_text,
     python="an IPv4Interface or IPv6Interface (from danmodel.parse_interface(text))",
+    schema="cidr",
 )
 
 
@@ -433,6 +453,7 @@ NETWORK_OR_EMPTY: Final = Leaf(
     lambda v: v is None or isinstance(v, (IPv4Network, IPv6Network)),
     write=lambda v: "" if v is None else network_text(v),
     python="an IPv4Network, IPv6Network (from danmodel.parse_network(text)) or None",
+    schema="network_or_empty",
 )
 
 
@@ -450,6 +471,7 @@ IP_OR_EMPTY: Final = Leaf(
     lambda v: v is None or _is_plain_ip(v),
     write=lambda v: "" if v is None else ip_text(v),
     python="an IPv4Address, IPv6Address (from danmodel.parse_ip(text)) or None",
+    schema="ip_or_empty",
 )
 
 NEIGHBOR_IP: Final = Nullable(
@@ -459,6 +481,7 @@ NEIGHBOR_IP: Final = Nullable(
         lambda v: isinstance(v, (IPv4Address, IPv6Address)) and _no_zone(v),
         write=ip_text,
         python="an IP address or interface (from danmodel.parse_neighbor_ip(text))",
+        schema="neighbor_ip",
     )
 )
 

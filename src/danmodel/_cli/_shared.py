@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable
 from typing import BinaryIO
 
+from ..codec import MAX_DOCUMENT_BYTES
 from ..errors import Problem
 
 __all__ = [
@@ -13,9 +15,12 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "STDIN",
+    "cannot",
     "input_source",
     "label",
+    "missing_guest_macs",
     "print_problems",
+    "read_input",
 ]
 
 EXIT_OK = 0
@@ -43,3 +48,38 @@ def print_problems(name: str, problems: Iterable[Problem], suffix: str = "") -> 
     """Print one ``FILE: $.path: message`` line per problem on standard output."""
     for problem in problems:
         print(f"{label(name)}: {problem}{suffix}")
+
+
+def read_input(name: str) -> bytes:
+    """The bytes of the file named *name* (``-``: standard input), at most one past the limit.
+
+    Raises ``OSError`` when it cannot be read; the loader reports a document
+    past :data:`~danmodel.MAX_DOCUMENT_BYTES`.
+    """
+    if name == STDIN:
+        return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+    with open(name, "rb") as stream:
+        return stream.read(MAX_DOCUMENT_BYTES + 1)
+
+
+def cannot(what: str, name: str, error: OSError) -> None:
+    """Report on standard error that *name* could not be read or written."""
+    print(f"{label(name)}: cannot {what}: {error.strerror or error}", file=sys.stderr)
+
+
+def missing_guest_macs(data: bytes) -> list[Problem]:
+    """Devices of a valid document without ``guest_mac``, for commands that rewrite it.
+
+    Writing such a document would fix the random MAC the loader drew (runtime-rs
+    draws a new one at each start, and the Go runtime refuses the device).
+    """
+    document = json.loads(data)
+    return [
+        Problem(
+            path=f"$.devices[{index}].guest_mac",
+            message="missing; rewriting the file would fix a random MAC in it, "
+            "so set guest_mac first",
+        )
+        for index, device in enumerate(document["devices"])
+        if "guest_mac" not in device
+    ]

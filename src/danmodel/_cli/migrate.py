@@ -1,0 +1,60 @@
+"""``danmodel migrate --to N FILE``: print a DAN config in another format revision."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..codec import dumps, loads
+from ..errors import ValidationError
+from ..revisions import downgrade
+from ._shared import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    cannot,
+    label,
+    missing_guest_macs,
+    print_problems,
+    read_input,
+)
+
+__all__ = ["register", "run"]
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``migrate`` parser."""
+    parser = commands.add_parser(
+        "migrate",
+        help="print a DAN config in another format revision",
+        description="Print FILE in canonical form for format revision N. A downgrade "
+        "that would lose anything (a vfio device, route flags or mtu) is refused.",
+    )
+    parser.add_argument("file", metavar="FILE", help="a file, or - for stdin")
+    parser.add_argument(
+        "--to", type=int, choices=(1, 2), required=True, metavar="N", help="target revision"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Migrate the file and print it."""
+    name = arguments.file
+    try:
+        data = read_input(name)
+    except OSError as error:
+        cannot("read", name, error)
+        return EXIT_USAGE
+    try:
+        # Revision 2 reads every revision-1 document as well.
+        config = loads(data, revision=2, source=label(name))
+        missing = missing_guest_macs(data)
+        if missing:
+            print_problems(name, missing)
+            return EXIT_INVALID
+        text = dumps(downgrade(config) if arguments.to == 1 else config)
+    except ValidationError as error:
+        print_problems(name, error.errors)
+        return EXIT_INVALID
+    sys.stdout.write(text)
+    return EXIT_OK
