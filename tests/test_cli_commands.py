@@ -399,3 +399,49 @@ def test_broken_pipe_is_quiet() -> None:
     )
     assert result.stdout == b"{"
     assert result.stderr == b""
+
+
+# --- --runtime on the commands that write files ----------------------------------------------
+
+WITH_NEIGHBOR = COMPACT.replace(
+    ' "routes": [{"gateway": "10.0.0.1"}]}',
+    ' "routes": [{"gateway": "10.0.0.1"}],'
+    ' "neighbors": [{"ip_address": "10.0.0.1", "hardware_addr": "02:00:00:00:00:fe",'
+    ' "state": 128}]}',
+)
+
+
+def test_fmt_for_a_runtime_spells_neighbors_its_way(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, "sandbox.json", WITH_NEIGHBOR)
+    assert main(["fmt", "--runtime", "runtime-rs", str(path)]) == 0
+    written = json.loads(path.read_text(encoding="utf-8"))
+    neighbor = written["devices"][0]["network_info"]["neighbors"][0]
+    assert neighbor["ip_address"] == "10.0.0.1/32"  # runtime-rs parses only ip/prefix
+    assert main(["fmt", "--check", "--runtime", "runtime-rs", str(path)]) == 0
+    # The model keeps a neighbor's spelling, so the file stays canonical without a runtime.
+    assert main(["fmt", "--check", str(path)]) == 0
+    capsys.readouterr()
+
+
+def test_fmt_for_a_runtime_refuses_what_it_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, "sandbox.json", COMPACT)
+    assert main(["fmt", "--runtime", "go-runtime", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}: $.devices[0].device.type:" in out
+    assert "[go-device-type]" in out
+    assert path.read_text(encoding="utf-8") == COMPACT  # untouched
+
+
+def test_migrate_for_a_runtime(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path, "sandbox.json", WITH_NEIGHBOR)
+    assert main(["migrate", "--to", "1", "--runtime", "runtime-rs@3.14", str(path)]) == 0
+    written = json.loads(capsys.readouterr().out)
+    assert written["devices"][0]["network_info"]["neighbors"][0]["ip_address"] == "10.0.0.1/32"
+    assert "flags" not in written["devices"][0]["network_info"]["routes"][0]
+    assert main(["migrate", "--to", "2", "--runtime", "go-runtime", str(path)]) == 1
+    assert "[go-device-type]" in capsys.readouterr().out
+    assert main(["migrate", "--to", "2", "--runtime", "kata", str(path)]) == 2

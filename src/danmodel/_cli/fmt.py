@@ -7,6 +7,8 @@ import sys
 
 from ..codec import dump, dumps, loads
 from ..errors import ValidationError
+from ..runtimes import Profile
+from ._runtime import add_runtime_option, runtime_profile
 from ._shared import (
     EXIT_INVALID,
     EXIT_OK,
@@ -39,15 +41,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--revision", type=int, choices=(1, 2), default=2, help="format revision (default 2)"
     )
+    add_runtime_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
     """Format (or check) every file; the exit status is the worst result."""
-    return max(_format(name, arguments.revision, arguments.check) for name in arguments.files)
+    runtime = runtime_profile(arguments)
+    return max(
+        _format(name, arguments.revision, arguments.check, runtime) for name in arguments.files
+    )
 
 
-def _format(name: str, revision: int, check: bool) -> int:
+def _format(name: str, revision: int, check: bool, runtime: Profile | None) -> int:
     try:
         data = read_input(name)
     except OSError as error:
@@ -62,7 +68,11 @@ def _format(name: str, revision: int, check: bool) -> int:
     if missing:
         print_problems(name, missing)
         return EXIT_INVALID
-    text = dumps(config)
+    try:
+        text = dumps(config, profile=runtime)
+    except ValidationError as error:  # the runtime would reject the file
+        print_problems(name, error.errors)
+        return EXIT_INVALID
     canonical = data == text.encode("utf-8")
     if check:
         if not canonical:
@@ -75,7 +85,7 @@ def _format(name: str, revision: int, check: bool) -> int:
     if canonical:
         return EXIT_OK
     try:
-        dump(config, name)
+        dump(config, name, profile=runtime)
     except OSError as error:
         cannot("write", name, error)
         return EXIT_USAGE

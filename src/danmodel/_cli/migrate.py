@@ -8,6 +8,7 @@ import sys
 from ..codec import dumps, loads
 from ..errors import ValidationError
 from ..revisions import downgrade
+from ._runtime import add_runtime_option, runtime_profile
 from ._shared import (
     EXIT_INVALID,
     EXIT_OK,
@@ -34,6 +35,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--to", type=int, choices=(1, 2), required=True, metavar="N", help="target revision"
     )
+    add_runtime_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -52,7 +54,8 @@ def run(arguments: argparse.Namespace) -> int:
         if missing:
             print_problems(name, missing)
             return EXIT_INVALID
-        text = dumps(downgrade(config) if arguments.to == 1 else config)
+        migrated = downgrade(config) if arguments.to == 1 else config
+        text = dumps(migrated, profile=runtime_profile(arguments))
     except ValidationError as error:
         print_problems(name, error.errors)
         return EXIT_INVALID
