@@ -284,7 +284,7 @@ def test_fmt_write_error_is_reported(
 ) -> None:
     from danmodel._cli import fmt
 
-    def refuse(config: object, target: object) -> None:
+    def refuse(config: object, target: object, *, profile: object = None) -> None:
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(fmt, "dump", refuse)

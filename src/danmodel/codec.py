@@ -20,6 +20,7 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import _json, v1, v2
 from ._emit import canonical_text
+from ._fast import Invalid, fast_reader
 from ._kinds import FAILED, KIND, Array, Kind, Nullable, Object, Reader, Tagged
 from .errors import IgnoredKeysWarning, Problem, ValidationError
 
@@ -196,6 +197,11 @@ def _read(
                 [Problem(path="$", message=f"unknown format revision {revision!r}; known: 1, 2")],
                 source=source,
             )
+    if strict and not irregular:
+        try:
+            return fast_reader(root)(value)
+        except (Invalid, ValueError):
+            pass  # not plainly valid: the detailed reader says what and where
     is_config = root.cls is v2.DanConfig or root.cls is v1.DanConfig
     if is_config and type(value) is list:
         raise ValidationError([Problem(path="$", message=_ARRAY_ROOT)], source=source)

@@ -1,0 +1,131 @@
+"""The loader's fast path agrees with the detailed reader.
+
+``loads`` first tries a reader that builds no error context
+(``danmodel._fast``) and falls back to the detailed reader when anything is
+not plainly valid. The fast path must never accept a document the detailed
+reader refuses, and must build the same objects when both accept.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import danmodel
+from danmodel import MacAddress, strategies, v1, v2
+from danmodel._fast import Invalid, fast_reader
+from danmodel._kinds import FAILED, Object, Reader
+from test_schema_agreement import mutated_documents
+
+_ROOTS = {1: Object(v1.DanConfig), 2: Object(v2.DanConfig)}
+
+
+def _detailed(document: object, revision: int) -> object:
+    """The detailed reader's result: a config, or FAILED when it reports any problem."""
+    reader = Reader(strict=True)
+    result = _ROOTS[revision].read(document, "$", reader)
+    return FAILED if reader.problems else result
+
+
+def _fast(document: object, revision: int) -> object:
+    try:
+        return fast_reader(_ROOTS[revision])(document)
+    except (Invalid, ValueError):
+        return FAILED
+
+
+def _without_drawn_macs(config: Any, document: Any) -> Any:
+    """The config with the guest MACs the loader drew at random (key missing) zeroed."""
+    zero = MacAddress(bytes(6))
+    devices = [
+        device if "guest_mac" in entry else attrs.evolve(device, guest_mac=zero)
+        for device, entry in zip(config.devices, document["devices"], strict=True)
+    ]
+    return attrs.evolve(config, devices=devices)
+
+
+def assert_fast_agrees(document: object, revision: int) -> None:
+    detailed = _detailed(document, revision)
+    fast = _fast(document, revision)
+    if detailed is FAILED:
+        assert fast is FAILED, f"the fast path accepted what the detailed reader refuses: {fast!r}"
+    elif fast is not FAILED:
+        assert type(fast) is type(detailed)
+        assert _without_drawn_macs(fast, document) == _without_drawn_macs(detailed, document)
+
+
+@pytest.mark.parametrize("revision", [1, 2])
+@settings(max_examples=150)  # loads() takes this path in every round-trip property too
+@given(data=st.data())
+def test_valid_documents_take_the_fast_path(revision: int, data: st.DataObject) -> None:
+    config = data.draw(strategies.dan_configs(revision))
+    document = json.loads(danmodel.dumps(config))
+    assert _fast(document, revision) == config
+    assert _detailed(document, revision) == config
+
+
+@pytest.mark.parametrize("revision", [1, 2])
+@settings(max_examples=300)
+@given(data=st.data())
+def test_mutated_documents_never_pass_only_the_fast_path(
+    revision: int, data: st.DataObject
+) -> None:
+    document = data.draw(mutated_documents(revision))
+    assert_fast_agrees(document, revision)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"devices": [], "netns": ""},  # netns must not be empty
+        {"devices": [], "extra": 1},  # unknown key
+        {"devices": ()},  # a tuple is not a JSON array
+        {"devices": [{"name": "eth0"}]},  # required keys missing
+        {"netns": None},  # devices missing
+        [],
+    ],
+)
+def test_small_refusals(document: Any) -> None:
+    assert _fast(document, 2) is FAILED
+    assert _detailed(document, 2) is FAILED
+
+
+def test_shared_devices_fall_back_to_the_detailed_errors() -> None:
+    device = {
+        "name": "eth0",
+        "guest_mac": "02:00:00:00:00:01",
+        "device": {"type": "host-tap", "tap_name": "tap0"},
+        "network_info": {"interface": {"ip_addresses": ["10.0.0.2/24"]}},
+    }
+    text = json.dumps({"devices": [device, device]})
+    with pytest.raises(danmodel.ValidationError) as caught:
+        danmodel.loads(text)
+    assert [problem.path for problem in caught.value.errors] == [
+        "$.devices[1].name",
+        "$.devices[1].device.tap_name",
+    ]
+
+
+def test_defaults_and_factories_apply() -> None:
+    document = {
+        "devices": [
+            {
+                "name": "eth0",
+                "device": {"type": "vfio", "pci_device_id": "0000:85:02.5"},
+                "network_info": {"interface": {"ip_addresses": []}},
+            }
+        ]
+    }
+    config = fast_reader(_ROOTS[2])(document)
+    assert isinstance(config, v2.DanConfig)
+    device = config.devices[0]
+    assert device.network_info.interface.mtu == 1500
+    assert device.network_info.routes == ()
+    assert device.guest_mac.is_locally_administered
+    assert device.guest_mac.is_unicast
+    assert config.netns is None
