@@ -1,7 +1,8 @@
 """The address parsers agree with :mod:`ipaddress` on every text, valid or not.
 
-danmodel parses dotted-quad IPv4 text itself (it is faster than
-``IPv4Address(text)``) and builds interfaces and networks from integers; these
+danmodel parses dotted-quad IPv4 text itself and IPv6 text with the C
+library's ``inet_pton`` (both are faster than ``ipaddress``), and builds
+interfaces and networks from integers; these
 properties check that the results, and the texts refused, are those of the
 standard library.
 """
@@ -19,7 +20,18 @@ from danmodel.addresses import parse_interface, parse_ip, parse_network
 # Texts near the IPv4 grammar: digits (ASCII and not), dots, signs, spaces, slashes.
 _NEAR_IPV4 = st.text(alphabet="0123456789.+- /x\u0663\uff11", max_size=20)
 _IPV4_TEXT = st.ip_addresses(v=4).map(str)
-_IPV6_TEXT = st.ip_addresses(v=6).map(str)
+_IPV6_TEXT = st.ip_addresses(v=6).map(str) | st.ip_addresses(v=6).map(lambda a: a.exploded)
+# Texts near the IPv6 grammar, for the C library's inet_pton against ipaddress.
+_NEAR_IPV6 = st.lists(
+    st.sampled_from(
+        [
+            *"0123456789abcdefABCDEF:.",
+            *("::", "ffff", "0000", "00000", "1.2.3.4", "1.2.3.04", "01", " ", "g"),
+            *("\u0661", "\x00"),
+        ]
+    ),
+    max_size=20,
+).map("".join)
 _OCTETS = st.lists(
     st.integers(0, 300).map(str) | st.sampled_from(["00", "01", "007", "0000", "", " 1"]),
     min_size=1,
@@ -41,13 +53,20 @@ def _ours_address(text: str) -> object:
         return None
 
 
-@given(_NEAR_IPV4 | _IPV4_TEXT | _IPV6_TEXT | _OCTETS)
+@given(_NEAR_IPV4 | _IPV4_TEXT | _IPV6_TEXT | _NEAR_IPV6 | _OCTETS)
 @example("1.2.3.4")
 @example("01.2.3.4")
 @example("1.2.3.256")
 @example("1.2.3")
 @example("1.2.3.4.5")
 @example("\u0661.2.3.4")
+@example("::ffff:01.2.3.4")
+@example("1:2:3:4:5:6:7:1.2.3.4")
+@example("1:2:3:4:5::1.2.3.4")
+@example("1::2::3")
+@example("::00000:1")
+@example("::\u0661")
+@example("::\x00")
 def test_parse_ip_agrees_with_ipaddress(text: str) -> None:
     ours, theirs = _ours_address(text), _stdlib_address(text)
     assert ours == theirs

@@ -72,71 +72,66 @@ def _tagged(kind: Tagged) -> _Reader:
     return read_tagged
 
 
-def _builder(cls: type) -> Callable[[dict[str, Any]], object]:
-    """Build an instance from values already read, without the field validators.
+def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
+    """Python source of the reader of ``cls``, and the names it uses.
 
-    Defaults, factories and converters apply as in the attrs ``__init__``; so
-    does ``__attrs_post_init__``, which holds the cross-field checks.
+    Straight-line code, one block per field: read the key if present (else
+    the default, the factory, or give up when required), apply the field's
+    converter, set the attribute as the attrs ``__init__`` does, then call
+    ``__attrs_post_init__``, which holds the cross-field checks.
     """
-    nothing = attrs.NOTHING
-    steps: list[tuple[str, Any, Callable[[], Any] | None, Callable[[Any], Any] | None]] = []
-    for field in attrs.fields(cls):
+    fields = attrs.fields(cls)
+    allowed = frozenset(field.name for field in fields) | ({tag} if tag else set())
+    names: dict[str, Any] = {
+        "Invalid": Invalid,
+        "NOTHING": attrs.NOTHING,
+        "new": object.__new__,
+        "set_attribute": object.__setattr__,
+        "cls": cls,
+        "allowed": allowed,
+    }
+    lines = [
+        "def read_object(value):",
+        "    if type(value) is not dict or not value.keys() <= allowed:",
+        "        raise Invalid",
+        "    instance = new(cls)",
+        "    get = value.get",
+    ]
+    for index, field in enumerate(fields):
+        names[f"read_{index}"] = fast_reader(field.metadata[KIND])
+        lines.append(f"    item = get({field.name!r}, NOTHING)")
+        lines.append("    if item is NOTHING:")
         default: Any = field.default
-        factory = None
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             if default.takes_self:
                 raise TypeError(f"{cls.__name__}.{field.name}: takes_self is not supported")
-            factory, default = default.factory, nothing
-        converter: Any = field.converter
-        steps.append((field.name, default, factory, converter))
-    post_init = getattr(cls, "__attrs_post_init__", None)
-    new = object.__new__
-    set_attribute = object.__setattr__
-
-    def build(values: dict[str, Any]) -> object:
-        instance: object = new(cls)
-        for name, default, factory, converter in steps:
-            value = values.get(name, nothing)
-            if value is nothing:
-                if factory is not None:
-                    value = factory()
-                elif default is nothing:
-                    raise Invalid  # a required key is missing
-                else:
-                    value = default
-            if converter is not None:
-                value = converter(value)
-            set_attribute(instance, name, value)
-        if post_init is not None:
-            post_init(instance)
-        return instance
-
-    return build
+            names[f"factory_{index}"] = default.factory
+            lines.append(f"        item = factory_{index}()")
+        elif default is attrs.NOTHING:
+            lines.append("        raise Invalid")
+        else:
+            names[f"default_{index}"] = default
+            lines.append(f"        item = default_{index}")
+        lines.append("    else:")
+        lines.append(f"        item = read_{index}(item)")
+        if field.converter is not None:
+            names[f"convert_{index}"] = field.converter
+            lines.append(f"    item = convert_{index}(item)")
+        lines.append(f"    set_attribute(instance, {field.name!r}, item)")
+    if hasattr(cls, "__attrs_post_init__"):
+        lines.append("    instance.__attrs_post_init__()")
+    lines.append("    return instance")
+    return "\n".join(lines) + "\n", names
 
 
 def _object(cls: type, tag: str | None = None) -> _Reader:
     cached = _READERS.get((cls, tag))
     if cached is not None:
         return cached
-    readers = {field.name: fast_reader(field.metadata[KIND]) for field in attrs.fields(cls)}
-    if tag is not None:
-        readers[tag] = _skip
-    build = _builder(cls)
-
-    def read_object(value: Any) -> object:
-        if type(value) is not dict:
-            raise Invalid
-        try:
-            values = {key: readers[key](entry) for key, entry in value.items()}
-        except KeyError:
-            raise Invalid from None  # an unknown key
-        return build(values)
-
-    return _READERS.setdefault((cls, tag), read_object)
-
-
-def _skip(value: Any) -> object:
-    return value
+    source, names = _object_source(cls, tag)
+    exec(compile(source, f"<danmodel fast reader of {cls.__qualname__}>", "exec"), names)
+    reader: _Reader = names["read_object"]
+    return _READERS.setdefault((cls, tag), reader)
 
 
 def fast_reader(kind: Kind) -> _Reader:
