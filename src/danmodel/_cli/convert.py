@@ -10,14 +10,13 @@ import argparse
 import sys
 
 from .. import agent, cni, v2
-from .._json import MAX_DOCUMENT_BYTES
 from .._kinds import IFNAME
 from ..codec import dumps, load
 from ..errors import Problem, ValidationError
 from ..findings import ProfileRejectedError
 from ..runtimes import Profile
 from ._runtime import add_runtime_option, runtime_profile
-from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, STDIN, input_source, label
+from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, cannot, input_source, label, read_input
 
 __all__ = ["register", "run"]
 
@@ -108,7 +107,7 @@ def _to_agent(name: str, keep_loopback: bool, strict: bool) -> int:
             drop_neighbor_ips_without_prefix=not strict,
         )
     except OSError as error:
-        print(f"{label(name)}: cannot read: {error.strerror or error}", file=sys.stderr)
+        cannot("read", name, error)
         return EXIT_USAGE
     except ValidationError as error:
         _report(name, error.errors)
@@ -122,16 +121,11 @@ def _from_cni(
     name: str, guest_name: str, tap: str | None, interface: int | None, runtime: Profile | None
 ) -> int:
     try:
-        if name == STDIN:
-            data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
-        else:
-            with open(name, "rb") as stream:
-                data = stream.read(MAX_DOCUMENT_BYTES + 1)
         converted = cni.to_dan_device(
-            data, name=guest_name, tap_name=tap, interface=interface, source=label(name)
+            read_input(name), name=guest_name, tap_name=tap, interface=interface, source=label(name)
         )
     except OSError as error:
-        print(f"{label(name)}: cannot read: {error.strerror or error}", file=sys.stderr)
+        cannot("read", name, error)
         return EXIT_USAGE
     except ValidationError as error:
         _report(name, error.errors)

@@ -7,12 +7,20 @@ import sys
 from collections.abc import Callable
 
 from .. import _json
-from ..codec import MAX_DOCUMENT_BYTES, dumps, from_dict
+from ..codec import dumps, from_dict
 from ..errors import ValidationError
 from ..store import DEFAULT_DIRECTORY, DanStore, InvalidSandboxId, StoreError
 from ..v2 import DanConfig, DanDevice
 from ._runtime import add_runtime_option, runtime_profile
-from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, STDIN, label, print_problems
+from ._shared import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    cannot,
+    label,
+    print_problems,
+    read_input,
+)
 
 __all__ = ["register", "run"]
 
@@ -104,13 +112,9 @@ def run(arguments: argparse.Namespace) -> int:
 def _add(store: DanStore, arguments: argparse.Namespace) -> int:
     name = arguments.file
     try:
-        if name == STDIN:
-            data = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
-        else:
-            with open(name, "rb") as stream:
-                data = stream.read(MAX_DOCUMENT_BYTES + 1)
+        data = read_input(name)
     except OSError as error:
-        print(f"{label(name)}: cannot read: {error.strerror or error}", file=sys.stderr)
+        cannot("read", name, error)
         return EXIT_USAGE
     try:
         value = _json.parse(_json.decode_text(data, label(name)), label(name)).value
