@@ -15,6 +15,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from danmodel._kinds import ip_text
 from danmodel.addresses import parse_interface, parse_ip, parse_network
 
 # Texts near the IPv4 grammar: digits (ASCII and not), dots, signs, spaces, slashes.
@@ -116,3 +117,25 @@ def test_parse_network_agrees_with_ipaddress(address: str, prefix: int) -> None:
 )
 def test_parse_network_examples(text: str, expected: object) -> None:
     assert parse_network(text) == expected
+
+
+# IPv6 values rich in zero runs, mapped and compatible blocks: where text forms differ.
+_HEXTETS = st.sampled_from([0, 0, 0, 1, 0xFFFF, 0x0DB8, 0xFE80]) | st.integers(0, 0xFFFF)
+_IPV6_VALUES = st.lists(_HEXTETS, min_size=8, max_size=8).map(
+    lambda hextets: sum(h << (16 * (7 - i)) for i, h in enumerate(hextets))
+)
+
+
+@given(_IPV6_VALUES, st.integers(0, 128))
+@example(0, 0)
+@example(1, 128)
+@example(0xFFFF_0A00_0001, 96)  # ::ffff:10.0.0.1
+@example(0x0A00_0001, 96)  # ::10.0.0.1, the deprecated compatible form
+@example(0x2001_0DB8_0000_0000_0001_0000_0000_0001, 64)  # two equal zero runs
+def test_ip_text_is_str_but_for_mapped_addresses(value: int, prefix: int) -> None:
+    address = ipaddress.IPv6Address(value)
+    interface = ipaddress.IPv6Interface((value, prefix))
+    mapped = address.ipv4_mapped
+    expected = str(address) if mapped is None else f"::ffff:{mapped}"
+    assert ip_text(address) == expected
+    assert ip_text(interface) == f"{expected}/{prefix}"

@@ -98,34 +98,55 @@ def _nullable_writer(kind: Nullable, indent: str) -> _Writer:
     return write_nullable
 
 
+def _leaf_expression(kind: Kind, attribute: str, names: dict[str, Any], index: int) -> str | None:
+    """A Python expression for the JSON text of a scalar field; None for a structure."""
+    if kind in _TEXT_KINDS:
+        return f"escape({attribute})"
+    if kind in _INTEGER_KINDS:
+        return f"int_text({attribute})"
+    if isinstance(kind, Nullable):
+        inner = _leaf_expression(kind.inner, attribute, names, index)
+        return None if inner is None else f"('null' if {attribute} is None else {inner})"
+    if isinstance(kind, (Object, Array, Tagged)):
+        return None
+    names[f"write_{index}"] = kind.write
+    return f"scalar(write_{index}({attribute}))"
+
+
 @cache
 def _object_writer(cls: type, indent: str, tag: str | None = None) -> _Writer:
-    """Write an object of ``cls``, after a ``"type"`` key when ``tag`` is given."""
+    """Write an object of ``cls``, after a ``"type"`` key when ``tag`` is given.
+
+    Generated as straight-line code: runs of keys and scalars become one
+    string concatenation appended at once; nested structures call their writers.
+    """
     inner = indent + _INDENT
-    keys: list[tuple[str | None, str, _Writer | None]] = []
+    names: dict[str, Any] = {"escape": _escape, "int_text": _int_text, "scalar": _scalar}
+    body: list[str] = []
+    pending: list[str] = []  # Python expressions of text not yet appended
+    separator = "{" + inner
     if tag is not None:
-        keys.append((None, '"type": ' + _escape(tag), None))
-    keys += [
-        (field.name, _escape(field.name) + ": ", _writer(field.metadata[KIND], inner))
-        for field in attrs.fields(cls)
-    ]
-    if not keys:
-        return lambda value, out: out.append("{}")
-    steps = [
-        (name, ("{" if index == 0 else ",") + inner + key, write)
-        for index, (name, key, write) in enumerate(keys)
-    ]
-    end = indent + "}"
-
-    def write_object(value: Any, out: list[str]) -> None:
-        append = out.append
-        for name, key, write in steps:
-            append(key)
-            if write is not None:
-                write(getattr(value, name), out)  # type: ignore[arg-type]
-        append(end)
-
-    return write_object
+        pending.append(repr(separator + '"type": ' + _escape(tag)))
+        separator = "," + inner
+    for index, field in enumerate(attrs.fields(cls)):
+        pending.append(repr(separator + _escape(field.name) + ": "))
+        separator = "," + inner
+        kind = field.metadata[KIND]
+        attribute = f"value.{field.name}"
+        expression = _leaf_expression(kind, attribute, names, index)
+        if expression is not None:
+            pending.append(expression)
+            continue
+        body.append(f"    append({' + '.join(pending)})")
+        pending = []
+        names[f"write_{index}"] = _writer(kind, inner)
+        body.append(f"    write_{index}({attribute}, out)")
+    pending.append(repr(indent + "}" if separator != "{" + inner else "{}"))
+    body.append(f"    append({' + '.join(pending)})")
+    source = "def write_object(value, out):\n    append = out.append\n" + "\n".join(body) + "\n"
+    exec(compile(source, f"<danmodel writer of {cls.__qualname__}>", "exec"), names)
+    writer: _Writer = names["write_object"]
+    return writer
 
 
 def _tagged_writer(kind: Tagged, indent: str) -> _Writer:

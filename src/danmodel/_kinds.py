@@ -8,6 +8,8 @@ of each value. Private: the public face is the model classes and the codec.
 from __future__ import annotations
 
 import re
+from _socket import AF_INET6 as _AF_INET6
+from _socket import inet_ntop as _inet_ntop
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from ipaddress import (
@@ -398,14 +400,24 @@ def ip_text(address: IPv4Address | IPv6Address) -> str:
     """Canonical text of an IP (an interface keeps its prefix), the same on every Python.
 
     IPv4-mapped IPv6 addresses are written ``::ffff:192.0.2.1`` (RFC 5952), as
-    Python 3.13 does and older versions do not.
+    Python 3.13 does and older versions do not. Other IPv6 addresses are
+    written as ``str()`` writes them, by the C library's ``inet_ntop`` where
+    the two agree (everything but the ``::/96`` block, which ``inet_ntop``
+    writes with a dotted quad): several times cheaper. The test suite checks it.
     """
-    mapped = getattr(address, "ipv4_mapped", None)
-    if mapped is None:
+    if address.version == 4:
         return str(address)
+    value = int(address)
+    high = value >> 32
+    if high == 0xFFFF:
+        text = f"::ffff:{IPv4Address(value & 0xFFFFFFFF)}"
+    elif high == 0:
+        text = str(IPv6Address(value))
+    else:
+        text = _inet_ntop(_AF_INET6, value.to_bytes(16, "big"))
     if isinstance(address, IPv6Interface):
-        return f"::ffff:{mapped}/{address.network.prefixlen}"
-    return f"::ffff:{mapped}"
+        return f"{text}/{address.network.prefixlen}"
+    return text
 
 
 def network_text(network: IPv4Network | IPv6Network) -> str:
