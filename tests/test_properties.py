@@ -693,6 +693,27 @@ def test_importing_danmodel_does_not_import_strategies() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_importing_danmodel_loads_only_the_core() -> None:
+    # The runtime rules, the CLI and the store load on first use, not with the package.
+    result = run_python(
+        "import sys, danmodel\n"
+        "loaded = {'danmodel.findings', 'danmodel.runtimes', 'danmodel.store', 'danmodel.cli',\n"
+        "          'danmodel.agent', 'danmodel.cni', 'argparse', 'difflib', 'tempfile'}\n"
+        "assert not loaded & set(sys.modules), loaded & set(sys.modules)\n"
+        "assert danmodel.check.__module__ == 'danmodel.findings'\n"
+        "assert danmodel.profile('go-runtime@3.10').runtime == 'go-runtime'\n"
+        "missing = [name for name in danmodel.__all__ if not hasattr(danmodel, name)]\n"
+        "assert not missing, missing\n"
+        "try:\n"
+        "    danmodel.no_such_name\n"
+        "except AttributeError as error:\n"
+        "    assert 'no_such_name' in str(error)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_strategies_without_hypothesis_names_the_extra() -> None:
     result = run_python(
         "import sys\n"
