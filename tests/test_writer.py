@@ -373,10 +373,10 @@ def test_dump_failure_keeps_the_existing_file(
     target = tmp_path / "sandbox.json"
     target.write_text("previous content\n", encoding="utf-8")
 
-    def refuse(source: object, destination: object) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "replace", refuse)
+    monkeypatch.setattr(os, "rename", refuse)
     with pytest.raises(OSError, match="No space left"):
         dump(_config(), target)
     assert target.read_text(encoding="utf-8") == "previous content\n"
@@ -386,10 +386,10 @@ def test_dump_failure_keeps_the_existing_file(
 def test_dump_failure_without_an_existing_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(source: object, destination: object) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
         raise OSError(13, "Permission denied")
 
-    monkeypatch.setattr(os, "replace", refuse)
+    monkeypatch.setattr(os, "rename", refuse)
     with pytest.raises(OSError, match="Permission denied"):
         dump(_config(), tmp_path / "sandbox.json")
     assert list(tmp_path.iterdir()) == []

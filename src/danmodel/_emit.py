@@ -43,28 +43,19 @@ _int_text = int.__repr__  # plain digits, for named values (IntEnum) too
 _Writer = Callable[[Any, list[str]], None]
 
 
-def _scalar(value: object) -> str:
-    if value is None:
-        return "null"
-    if type(value) is str:
-        return _escape(value)
-    if type(value) is int:
-        return _int_text(value)
-    raise TypeError(f"cannot write {value!r} as a JSON scalar")
-
-
 # Kinds whose model values are their JSON values: text, and integers (named or not).
 _TEXT_KINDS = (STRING, NONEMPTY_STRING, IFNAME, SOCKET_PATH, PCI_ADDRESS)
 _INTEGER_KINDS = (UINT32, UINT64)
 
 
 def _leaf_writer(kind: Kind) -> _Writer:
-    if kind in _TEXT_KINDS:
-        return lambda value, out: out.append(_escape(value))
-    if kind in _INTEGER_KINDS:
-        return lambda value, out: out.append(_int_text(value))
-    write = kind.write
-    return lambda value, out: out.append(_scalar(write(value)))
+    """The writer of a scalar kind (an array's items), from its expression."""
+    names: dict[str, Any] = {"escape": _escape, "int_text": _int_text}
+    expression = _leaf_expression(kind, "value", names, 0)
+    if expression is None:
+        raise TypeError(f"no writer for {kind!r}")
+    writer: _Writer = eval(f"lambda value, out: out.append({expression})", names)
+    return writer
 
 
 def _array_writer(kind: Array, indent: str) -> _Writer:
@@ -86,18 +77,6 @@ def _array_writer(kind: Array, indent: str) -> _Writer:
     return write_array
 
 
-def _nullable_writer(kind: Nullable, indent: str) -> _Writer:
-    write_inner = _writer(kind.inner, indent)
-
-    def write_nullable(value: Any, out: list[str]) -> None:
-        if value is None:
-            out.append("null")
-        else:
-            write_inner(value, out)
-
-    return write_nullable
-
-
 def _leaf_expression(kind: Kind, attribute: str, names: dict[str, Any], index: int) -> str | None:
     """A Python expression for the JSON text of a scalar field; None for a structure."""
     if kind in _TEXT_KINDS:
@@ -109,8 +88,8 @@ def _leaf_expression(kind: Kind, attribute: str, names: dict[str, Any], index: i
         return None if inner is None else f"('null' if {attribute} is None else {inner})"
     if isinstance(kind, (Object, Array, Tagged)):
         return None
-    names[f"write_{index}"] = kind.write
-    return f"scalar(write_{index}({attribute}))"
+    names[f"write_{index}"] = kind.write  # addresses, MACs: their text
+    return f"escape(write_{index}({attribute}))"
 
 
 @cache
@@ -121,7 +100,7 @@ def _object_writer(cls: type, indent: str, tag: str | None = None) -> _Writer:
     string concatenation appended at once; nested structures call their writers.
     """
     inner = indent + _INDENT
-    names: dict[str, Any] = {"escape": _escape, "int_text": _int_text, "scalar": _scalar}
+    names: dict[str, Any] = {"escape": _escape, "int_text": _int_text}
     body: list[str] = []
     pending: list[str] = []  # Python expressions of text not yet appended
     separator = "{" + inner
@@ -161,8 +140,6 @@ def _writer(kind: Kind, indent: str) -> _Writer:
         return _array_writer(kind, indent)
     if isinstance(kind, Tagged):
         return _tagged_writer(kind, indent)
-    if isinstance(kind, Nullable):
-        return _nullable_writer(kind, indent)
     return _leaf_writer(kind)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+import os
+from typing import IO, Any, Final
 
 from ._kinds import DuplicateKeys, NonFinite, duplicate_message, join, non_finite_message
 from .errors import Problem, ValidationError
@@ -33,6 +34,22 @@ def _fail(
 def _position(text: str, index: int) -> tuple[int, int]:
     line = text.count("\n", 0, index) + 1
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def read_document(
+    file: str | os.PathLike[str] | IO[str] | IO[bytes],
+) -> tuple[str | bytes, str | None]:
+    """A document from a path or an open file, and the name errors give it.
+
+    At most one byte past :data:`MAX_DOCUMENT_BYTES` is read, so that
+    :func:`decode_text` can tell a document that is too large. An unreadable
+    path raises ``OSError``.
+    """
+    if isinstance(file, (str, os.PathLike)):
+        with open(file, "rb") as stream:
+            return stream.read(MAX_DOCUMENT_BYTES + 1), os.fspath(file)
+    name = getattr(file, "name", None)
+    return file.read(MAX_DOCUMENT_BYTES + 1), name if isinstance(name, str) else None
 
 
 def decode_text(data: object, source: str | None) -> str:

@@ -331,14 +331,7 @@ def load(file: str | os.PathLike[str] | IO[str] | IO[bytes], cls: type[Any] = Ne
 
     At most :data:`danmodel.MAX_DOCUMENT_BYTES` are read.
     """
-    if isinstance(file, (str, os.PathLike)):
-        source: str | None = os.fspath(file)
-        with open(file, "rb") as stream:
-            data: str | bytes = stream.read(_json.MAX_DOCUMENT_BYTES + 1)
-    else:
-        name = getattr(file, "name", None)
-        source = name if isinstance(name, str) else None
-        data = file.read(_json.MAX_DOCUMENT_BYTES + 1)
+    data, source = _json.read_document(file)
     return loads(data, cls, source=source)
 
 

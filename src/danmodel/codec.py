@@ -132,30 +132,32 @@ def dump(
 ) -> None:
     """Write the config as canonical JSON to a path (atomically replaced) or a text file.
 
+    A path is replaced as :class:`~danmodel.store.DanStore` replaces its files:
+    a temporary file in the same directory, flushed to disk and renamed over
+    the target, then the directory flushed; a failure leaves the old file.
+
     ``profile``: see :func:`dumps`; a rejected config writes nothing.
     """
     text = dumps(config, profile=profile)
     if hasattr(target, "write"):
         target.write(text)
         return
-    import tempfile  # only when writing to a path, to keep `import danmodel` light
+    from . import _atomic  # only when writing to a path, to keep `import danmodel` light
 
     path = Path(target)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
+    umask = os.umask(0)
+    os.umask(umask)
+    directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        _atomic.replace(
+            path.name,
+            text.encode("utf-8"),
+            directory,
+            mode=0o666 & ~umask,
+            temporary_prefix=f".{path.name}.tmp.",
+        )
+    finally:
+        os.close(directory)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -302,15 +304,7 @@ def load(
     At most :data:`MAX_DOCUMENT_BYTES` are read. An unreadable path raises
     ``OSError`` as usual.
     """
-    source: str | None
-    if isinstance(file, (str, os.PathLike)):
-        source = os.fspath(file)
-        with open(file, "rb") as stream:
-            data: str | bytes = stream.read(MAX_DOCUMENT_BYTES + 1)
-    else:
-        name = getattr(file, "name", None)
-        source = name if isinstance(name, str) else None
-        data = file.read(MAX_DOCUMENT_BYTES + 1)
+    data, source = _json.read_document(file)
     return _loads(data, revision=revision, strict=strict, source=source, stacklevel=4)
 
 

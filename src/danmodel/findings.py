@@ -22,10 +22,10 @@ from typing import Any
 
 import attrs
 
-from . import _check_raw, v1, v2
+from . import _check_raw, _json, v1, v2
 from ._check_raw import Fact
 from ._check_rules import RULES, Context, Rule, Severity
-from .codec import MAX_DOCUMENT_BYTES, from_dict
+from .codec import from_dict
 from .errors import IgnoredKeysWarning, Problem, ValidationError
 from .runtimes import Profile, profile
 
@@ -245,9 +245,8 @@ def check_file(path: str | os.PathLike[str], runtime: str | Profile) -> list[Fin
 
     An unreadable path raises ``OSError`` as usual.
     """
-    with open(path, "rb") as stream:
-        data = stream.read(MAX_DOCUMENT_BYTES + 1)
-    return check(data, runtime, source=os.fspath(path))
+    data, source = _json.read_document(path)
+    return check(data, runtime, source=source)
 
 
 def _cell(text: str | None) -> str:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable
 from typing import BinaryIO
 
-from ..codec import MAX_DOCUMENT_BYTES
+from .._json import read_document
 from ..errors import Problem
 
 __all__ = [
@@ -56,10 +56,8 @@ def read_input(name: str) -> bytes:
     Raises ``OSError`` when it cannot be read; the loader reports a document
     past :data:`~danmodel.MAX_DOCUMENT_BYTES`.
     """
-    if name == STDIN:
-        return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
-    with open(name, "rb") as stream:
-        return stream.read(MAX_DOCUMENT_BYTES + 1)
+    data, _ = read_document(input_source(name))
+    return data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
 
 
 def cannot(what: str, name: str, error: OSError) -> None:

@@ -6,11 +6,10 @@ import argparse
 import json
 import sys
 
-from ..codec import MAX_DOCUMENT_BYTES
 from ..findings import Finding, Severity, check
 from ..runtimes import Profile
 from ._runtime import add_runtime_option, runtime_profile
-from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, STDIN, label
+from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, label, read_input
 
 __all__ = ["register", "run"]
 
@@ -30,13 +29,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     parser.set_defaults(run=run)
-
-
-def _read(name: str) -> bytes:
-    if name == STDIN:
-        return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
-    with open(name, "rb") as stream:
-        return stream.read(MAX_DOCUMENT_BYTES + 1)
 
 
 def _summary(findings: list[Finding]) -> str:
@@ -59,7 +51,7 @@ def run(arguments: argparse.Namespace) -> int:
     report = []
     for name in arguments.files:
         try:
-            data = _read(name)
+            data = read_input(name)
         except OSError as error:
             print(f"{label(name)}: cannot read: {error.strerror or error}", file=sys.stderr)
             status = EXIT_USAGE
