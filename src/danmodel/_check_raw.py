@@ -11,7 +11,6 @@ defaults and normalisations applied), which the model stage then loads.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Callable, Mapping
 from ipaddress import IPv4Network, IPv6Network
@@ -21,7 +20,7 @@ import attrs
 
 from . import _json, v2
 from ._common import HostTap, Interface, Neighbor, VhostUser
-from ._kinds import DuplicateKeys, NonFinite, join
+from ._kinds import DuplicateKeys, join
 from .addresses import parse_interface, parse_ip
 from .mac import MacAddress
 
@@ -117,9 +116,8 @@ class Raw:
 
 
 class _Walk:
-    def __init__(self, go: bool, pairs: Mapping[int, list[tuple[str, Any]]]) -> None:
+    def __init__(self, go: bool) -> None:
         self.go = go
-        self.pairs = pairs
         self.facts: list[Fact] = []
         self.renames: list[tuple[str, str]] = []
 
@@ -135,7 +133,7 @@ class _Walk:
             return value
         if not isinstance(value, dict):
             return value  # the loader reports the wrong type
-        pairs = self.pairs.get(id(value)) or list(value.items())
+        pairs = value.pairs if type(value) is DuplicateKeys else list(value.items())
         if type(value) is DuplicateKeys:
             for key, count in value.duplicates.items():
                 values = [item for name, item in pairs if name == key]
@@ -273,32 +271,12 @@ class _Walk:
                     out["dest"] = str(network)
 
 
-def _decode_with_pairs(text: str) -> tuple[object, dict[int, list[tuple[str, Any]]]]:
-    """Decode again, keeping every pair of the objects that repeat a key."""
-    table: dict[int, list[tuple[str, Any]]] = {}
-
-    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result = dict(pairs)
-        if len(result) == len(pairs):
-            return result
-        duplicated = DuplicateKeys(pairs)
-        table[id(duplicated)] = pairs
-        return duplicated
-
-    value = json.JSONDecoder(object_pairs_hook=pairs_hook, parse_constant=NonFinite).decode(text)
-    return value, table
-
-
 def read(data: object, source: str | None, *, go: bool) -> Raw:
     """Parse ``data`` (JSON text or UTF-8 bytes) and walk it; raises ValidationError if not JSON."""
     text = _json.decode_text(data, source)
     parsed = _json.parse(text, source)
-    value: object = parsed.value
-    pairs: dict[int, list[tuple[str, Any]]] = {}
-    if parsed.irregular:
-        value, pairs = _decode_with_pairs(text)
-    walk = _Walk(go, pairs)
-    view = walk.obj(value, "$", "$", _ROOT)
+    walk = _Walk(go)
+    view = walk.obj(parsed.value, "$", "$", _ROOT)
     return Raw(tuple(walk.facts), view, tuple(walk.renames))
 
 

@@ -54,12 +54,17 @@ class NonFinite:
 
 
 class DuplicateKeys(dict[str, Any]):
-    """A JSON object in which some keys appear more than once (the last value is kept)."""
+    """A JSON object in which some keys appear more than once (the last value is kept).
 
-    __slots__ = ("duplicates",)
+    ``pairs`` keeps every key and value in document order, for readers that
+    model what a runtime does with the repeated keys.
+    """
+
+    __slots__ = ("duplicates", "pairs")
 
     def __init__(self, pairs: list[tuple[str, Any]]) -> None:
         super().__init__(pairs)
+        self.pairs = pairs
         counts: dict[str, int] = {}
         for key, _ in pairs:
             counts[key] = counts.get(key, 0) + 1
