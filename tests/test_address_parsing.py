@@ -15,7 +15,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from danmodel._kinds import ip_text
+from danmodel._fields import ip_text
 from danmodel.addresses import parse_interface, parse_ip, parse_network
 
 # Texts near the IPv4 grammar: digits (ASCII and not), dots, signs, spaces, slashes.

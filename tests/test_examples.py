@@ -24,7 +24,7 @@ def _load(name: str) -> danmodel.DanConfig:
     return danmodel.loads(_read(name), strict=True, source=name)
 
 
-def _kinds(config: danmodel.DanConfig) -> list[type]:
+def _device_types(config: danmodel.DanConfig) -> list[type]:
     return [type(device.device) for device in config.devices]
 
 
@@ -42,14 +42,14 @@ def _addresses(config: danmodel.DanConfig) -> list[IPv4Interface | IPv6Interface
 
 def _check_runtime_rs(config: danmodel.DanConfig) -> None:
     """What runtime-rs needs: no vfio device, neighbor addresses spelled ip/prefix."""
-    assert not any(kind is Vfio for kind in _kinds(config))
+    assert not any(kind is Vfio for kind in _device_types(config))
     for neighbor in _neighbors(config):
         assert isinstance(neighbor.ip_address, (IPv4Interface, IPv6Interface))
 
 
 def _check_host_tap(config: danmodel.DanConfig) -> None:
     _check_runtime_rs(config)
-    assert _kinds(config) == [HostTap]
+    assert _device_types(config) == [HostTap]
     assert [str(a) for a in _addresses(config)] == ["10.10.0.5/24"]
     assert [(r.dest, str(r.gateway)) for r in _routes(config)] == [(None, "10.10.0.1")]
     assert [(str(n.ip_address), n.state) for n in _neighbors(config)] == [
@@ -59,7 +59,7 @@ def _check_host_tap(config: danmodel.DanConfig) -> None:
 
 def _check_vhost_user(config: danmodel.DanConfig) -> None:
     _check_runtime_rs(config)
-    assert _kinds(config) == [VhostUser]
+    assert _device_types(config) == [VhostUser]
     device = config.devices[0].device
     assert isinstance(device, VhostUser)
     assert (device.queue_num, device.queue_size) == (2, 512)
@@ -69,7 +69,7 @@ def _check_vhost_user(config: danmodel.DanConfig) -> None:
 
 def _check_vfio(config: danmodel.DanConfig) -> None:
     """What the Go runtime needs (see the reference's table of how each runtime reads)."""
-    assert _kinds(config) == [Vfio]
+    assert _device_types(config) == [Vfio]
     assert [str(a) for a in _addresses(config)] == ["10.20.0.5/24"]
     raw = json.loads(_read("vfio.json"))
     for device in raw["devices"]:
@@ -88,7 +88,7 @@ def _check_vfio(config: danmodel.DanConfig) -> None:
 
 def _check_dual_stack(config: danmodel.DanConfig) -> None:
     _check_runtime_rs(config)
-    assert _kinds(config) == [HostTap]
+    assert _device_types(config) == [HostTap]
     assert sorted(a.version for a in _addresses(config)) == [4, 6]
     gateways = [r.gateway for r in _routes(config)]
     assert sorted(g.version for g in gateways if g is not None) == [4, 6]
@@ -99,7 +99,7 @@ def _check_dual_stack(config: danmodel.DanConfig) -> None:
 def _check_multi_device(config: danmodel.DanConfig) -> None:
     _check_runtime_rs(config)
     assert len(config.devices) >= 2
-    assert {kind.__name__ for kind in _kinds(config)} == {"HostTap", "VhostUser"}
+    assert {kind.__name__ for kind in _device_types(config)} == {"HostTap", "VhostUser"}
     assert [d.name for d in config.devices] == ["eth0", "eth1", "eth2"]
     assert config.devices[1].network_info.interface.mtu == 9000
     assert config.devices[2].network_info.routes == ()
@@ -148,7 +148,7 @@ def test_example_macs_are_private_unicast(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTATIONS))
 def test_example_survives_revision_1_where_it_can(name: str) -> None:
     config = _load(name)
-    if Vfio in _kinds(config):
+    if Vfio in _device_types(config):
         with pytest.raises(danmodel.ValidationError):
             danmodel.downgrade(config)
     else:

@@ -1,7 +1,7 @@
 """The loader's fast path agrees with the detailed reader.
 
 ``loads`` first tries a reader that builds no error context
-(``danmodel._fast``) and falls back to the detailed reader when anything is
+(``danmodel._fast_reader``) and falls back to the detailed reader when anything is
 not plainly valid. The fast path must never accept a document the detailed
 reader refuses, and must build the same objects when both accept.
 """
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 import danmodel
 from danmodel import MacAddress, strategies, v1, v2
-from danmodel._fast import Invalid, fast_reader
-from danmodel._kinds import FAILED, Object, Reader
+from danmodel._fast_reader import Invalid, fast_reader
+from danmodel._fields import FAILED, Object, Reader
 from test_schema_agreement import mutated_documents
 
 _ROOTS = {1: Object(v1.DanConfig), 2: Object(v2.DanConfig)}
@@ -32,7 +32,7 @@ def _detailed(document: object, revision: int) -> object:
     return FAILED if reader.problems else result
 
 
-def _fast(document: object, revision: int) -> object:
+def _fast_reader(document: object, revision: int) -> object:
     try:
         return fast_reader(_ROOTS[revision])(document)
     except (Invalid, ValueError):
@@ -51,7 +51,7 @@ def _without_drawn_macs(config: Any, document: Any) -> Any:
 
 def assert_fast_agrees(document: object, revision: int) -> None:
     detailed = _detailed(document, revision)
-    fast = _fast(document, revision)
+    fast = _fast_reader(document, revision)
     if detailed is FAILED:
         assert fast is FAILED, f"the fast path accepted what the detailed reader refuses: {fast!r}"
     elif fast is not FAILED:
@@ -65,7 +65,7 @@ def assert_fast_agrees(document: object, revision: int) -> None:
 def test_valid_documents_take_the_fast_path(revision: int, data: st.DataObject) -> None:
     config = data.draw(strategies.dan_configs(revision))
     document = json.loads(danmodel.dumps(config))
-    assert _fast(document, revision) == config
+    assert _fast_reader(document, revision) == config
     assert _detailed(document, revision) == config
 
 
@@ -91,7 +91,7 @@ def test_mutated_documents_never_pass_only_the_fast_path(
     ],
 )
 def test_small_refusals(document: Any) -> None:
-    assert _fast(document, 2) is FAILED
+    assert _fast_reader(document, 2) is FAILED
     assert _detailed(document, 2) is FAILED
 
 

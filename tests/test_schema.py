@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT
 from danmodel import ValidationError, v2
-from danmodel._kinds import Array, Kind, Leaf, Object, Tagged
+from danmodel._fields import Array, Field, Leaf, Object, Tagged
 from danmodel.schema import (
     DRAFT,
     INEXPRESSIBLE,
@@ -251,8 +251,8 @@ def test_builder_refuses_kinds_without_a_schema() -> None:
     nameless = Leaf("a thing", str, lambda value: True)
     with pytest.raises(ValueError, match="the kind 'a thing' names no schema definition"):
         _Builder().kind(nameless)
-    with pytest.raises(TypeError, match="no JSON Schema for Kind"):
-        _Builder().kind(Kind())
+    with pytest.raises(TypeError, match="no JSON Schema for Field"):
+        _Builder().kind(Field())
 
 
 # --- the patterns, one value at a time ---------------------------------------------------

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from danmodel import ValidationError, loads, parse_interface, strategies, to_dict
-from danmodel._kinds import IFNAME, PCI_ADDRESS, SOCKET_PATH
+from danmodel._fields import IFNAME, PCI_ADDRESS, SOCKET_PATH
 from danmodel.schema import json_schema, validate
 
 _THOROUGH = settings.get_current_profile_name() == "thorough"

@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from . import v1, v2
-from ._common import DEFAULT_QUEUE_SIZE
+from ._model import DEFAULT_QUEUE_SIZE
 from .addresses import parse_interface, parse_ip, parse_neighbor_ip, parse_network
 from .codec import MAX_DOCUMENT_BYTES, dump, dumps, from_dict, load, loads, to_dict
 from .errors import DanError, IgnoredKeysWarning, Problem, ValidationError

@@ -18,9 +18,10 @@ from typing import Any
 
 import attrs
 
-from . import _json, v2
-from ._common import HostTap, Interface, Neighbor, VhostUser
-from ._kinds import DuplicateKeys, join
+from . import _text, v2
+from ._model import HostTap, Interface, Neighbor, VhostUser
+from ._paths import join
+from ._text import DuplicateKeys
 from .addresses import parse_interface, parse_ip
 from .mac import MacAddress
 
@@ -38,7 +39,7 @@ class Fact:
     other: str = ""
     """A related key or value (the key a misspelling folds to, the network of a dest)."""
     flag: bool = False
-    """Kind-specific: duplicate values all objects; a MAC the Go runtime reads."""
+    """Field-specific: duplicate values all objects; a MAC the Go runtime reads."""
     line: int | None = None
     """1-based line of a JSON syntax error."""
     column: int | None = None
@@ -273,8 +274,8 @@ class _Walk:
 
 def read(data: object, source: str | None, *, go: bool) -> Raw:
     """Parse ``data`` (JSON text or UTF-8 bytes) and walk it; raises ValidationError if not JSON."""
-    text = _json.decode_text(data, source)
-    parsed = _json.parse(text, source)
+    text = _text.decode_text(data, source)
+    parsed = _text.parse(text, source)
     walk = _Walk(go)
     view = walk.obj(parsed.value, "$", "$", _ROOT)
     return Raw(tuple(walk.facts), view, tuple(walk.renames))

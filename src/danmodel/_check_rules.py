@@ -16,8 +16,9 @@ import attrs
 
 from . import v1, v2
 from ._check_raw import Fact
-from ._common import HostTap, VhostUser
-from ._kinds import ip_text, key_text
+from ._fields import ip_text
+from ._model import HostTap, VhostUser
+from ._paths import key_text
 from .kernel import IFF_NOARP, NudState
 from .runtimes import GO_RUNTIME, RUNTIME_RS, Profile, Version
 

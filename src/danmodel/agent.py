@@ -27,16 +27,16 @@ from typing import IO, Any, Final, TypeVar, overload
 
 import attrs
 
-from . import _json, v1, v2
-from ._kinds import (
+from . import _text, v1, v2
+from ._fields import (
     FAILED,
+    FIELD,
     IFNAME,
-    KIND,
     STRING,
     UINT32,
     UINT64,
     Array,
-    Kind,
+    Field,
     Leaf,
     Nullable,
     Object,
@@ -44,7 +44,7 @@ from ._kinds import (
     ip_text,
     meta,
     network_text,
-    validate_by_kind,
+    validate_by_field,
 )
 from .addresses import IPAddress as _IP
 from .addresses import IPInterface, IPNetwork, parse_ip, parse_network
@@ -125,7 +125,7 @@ _INT32: Final = Leaf(
 # --- the agent types -------------------------------------------------------------------------
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class IPAddress:
     """An address with its prefix length (agent ``IPAddress``)."""
 
@@ -142,7 +142,7 @@ def _address_tuple(items: Iterable[IPAddress]) -> tuple[IPAddress, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class Interface:
     """A guest interface (agent ``Interface``)."""
 
@@ -162,7 +162,7 @@ class Interface:
     raw_flags: int = attrs.field(default=0, metadata=meta(UINT32, "Link flags (IFF_*)."))
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class Route:
     """A route (agent ``Route``); empty strings mean unset."""
 
@@ -178,7 +178,7 @@ class Route:
     mtu: int = attrs.field(default=0, metadata=meta(UINT32, "Route MTU; 0 for unset."))
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class ARPNeighbor:
     """A static ARP/NDP neighbor (agent ``ARPNeighbor``); ``state`` and ``flags`` are int32."""
 
@@ -208,7 +208,7 @@ _ROUTES_DOC = "Routes, in order."
 _NEIGHBORS_DOC = "ARP/NDP neighbors, in order."
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class AgentDevice:
     """The agent messages of one DAN device: its interface, routes and neighbors."""
 
@@ -223,7 +223,7 @@ class AgentDevice:
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class Network:
     """The agent messages of a sandbox: interfaces, routes and neighbors of every device."""
 
@@ -251,7 +251,7 @@ _ROOTS: Final[dict[type, Object]] = {
 _A = TypeVar("_A")
 
 
-def _write(kind: Kind, value: Any) -> object:
+def _write(kind: Field, value: Any) -> object:
     if isinstance(kind, Object):
         return _write_object(value)
     if isinstance(kind, Array):
@@ -263,7 +263,7 @@ def _write(kind: Kind, value: Any) -> object:
 
 def _write_object(obj: Any) -> dict[str, Any]:
     return {
-        field.name: _write(field.metadata[KIND], getattr(obj, field.name))
+        field.name: _write(field.metadata[FIELD], getattr(obj, field.name))
         for field in attrs.fields(type(obj))
     }
 
@@ -289,7 +289,7 @@ def _read(value: object, cls: type[_A], source: str | None, irregular: bool = Fa
     problems = reader.problems
     if irregular:
         reported = set(problems)
-        problems.extend(p for p in _json.irregularities(value) if p not in reported)
+        problems.extend(p for p in _text.irregularities(value) if p not in reported)
     if problems or result is FAILED:
         raise ValidationError(problems, source=source or _SOURCE)
     return result  # type: ignore[return-value]
@@ -317,8 +317,8 @@ def loads(
     numbers and integers out of their field's range are refused. Any problem
     raises one :class:`~danmodel.errors.ValidationError` listing all, with paths.
     """
-    text = _json.decode_text(data, source or _SOURCE)
-    parsed = _json.parse(text, source or _SOURCE)
+    text = _text.decode_text(data, source or _SOURCE)
+    parsed = _text.parse(text, source or _SOURCE)
     return _read(parsed.value, cls, source, parsed.irregular)
 
 
@@ -331,7 +331,7 @@ def load(file: str | os.PathLike[str] | IO[str] | IO[bytes], cls: type[Any] = Ne
 
     At most :data:`danmodel.MAX_DOCUMENT_BYTES` are read.
     """
-    data, source = _json.read_document(file)
+    data, source = _text.read_document(file)
     return loads(data, cls, source=source)
 
 
@@ -372,7 +372,7 @@ def _route_family(route: v1.Route | v2.Route) -> IPFamily | None:
     return None
 
 
-def _text(value: _IP | IPNetwork | None) -> str:
+def _text_or_empty(value: _IP | IPNetwork | None) -> str:
     if value is None:
         return ""
     if isinstance(value, (IPv4Address, IPv6Address)):
@@ -450,10 +450,10 @@ def _from_dan(
             continue
         routes.append(
             Route(
-                dest=_text(route.dest),
-                gateway=_text(route.gateway),
+                dest=_text_or_empty(route.dest),
+                gateway=_text_or_empty(route.gateway),
                 device=name,
-                source=_text(route.source),
+                source=_text_or_empty(route.source),
                 scope=route.scope,
                 family=family,
                 flags=getattr(route, "flags", 0),

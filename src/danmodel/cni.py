@@ -30,8 +30,8 @@ from typing import Any, Final
 
 import attrs
 
-from . import _json, v2
-from ._kinds import (
+from . import _text, v2
+from ._fields import (
     FAILED,
     IFNAME,
     IP_INTERFACE,
@@ -42,15 +42,13 @@ from ._kinds import (
     UINT32,
     UINT64,
     Array,
-    Kind,
+    Field,
     Leaf,
     Reader,
     describe,
-    hint,
     ip_text,
-    join,
-    key_text,
 )
+from ._paths import hint, join, key_text
 from .addresses import IPAddress, IPInterface, IPNetwork, parse_network
 from .convert import Converted
 from .errors import Problem, ValidationError
@@ -94,7 +92,7 @@ def _ip_version(value: str) -> str:
 
 _IP_VERSION: Final = Leaf('"4" or "6"', _ip_version, lambda value: False)
 
-_Spec = Mapping[str, tuple[Kind, bool]]
+_Spec = Mapping[str, tuple[Field, bool]]
 
 _INTERFACE_KEYS: Final[_Spec] = {
     "name": (STRING, True),
@@ -274,7 +272,7 @@ def _choose(result: _Result, interface: int | None, reader: Reader) -> int | Non
     return None
 
 
-def _checked(kind: Kind, value: str, path: str, reader: Reader) -> bool:
+def _checked(kind: Field, value: str, path: str, reader: Reader) -> bool:
     found = kind.check(value)
     if found is not None:
         reader.problem(path, found[1])
@@ -359,7 +357,7 @@ def to_dan_device(
     irregular = False
     value: object = result
     if isinstance(result, (str, bytes, bytearray)):
-        parsed = _json.parse(_json.decode_text(result, label), label)
+        parsed = _text.parse(_text.decode_text(result, label), label)
         value, irregular = parsed.value, parsed.irregular
     reader = Reader(strict=True)
     read = _read_result(value, reader)
@@ -369,7 +367,7 @@ def to_dan_device(
     problems = reader.problems
     if irregular:
         reported = set(problems)
-        problems.extend(p for p in _json.irregularities(value) if p not in reported)
+        problems.extend(p for p in _text.irregularities(value) if p not in reported)
     if problems or converted is None:
         raise ValidationError(problems, source=label)
     return converted

@@ -18,10 +18,10 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from . import _json, v1, v2
-from ._emit import canonical_text
-from ._fast import Invalid, fast_reader
-from ._kinds import FAILED, KIND, Array, Kind, Nullable, Object, Reader, Tagged
+from . import _text, v1, v2
+from ._canonical import canonical_text
+from ._fast_reader import Invalid, fast_reader
+from ._fields import FAILED, FIELD, Array, Field, Nullable, Object, Reader, Tagged
 from .errors import IgnoredKeysWarning, Problem, ValidationError
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ __all__ = [
     "to_dict",
 ]
 
-MAX_DOCUMENT_BYTES = _json.MAX_DOCUMENT_BYTES
+MAX_DOCUMENT_BYTES = _text.MAX_DOCUMENT_BYTES
 
 AnyConfig: TypeAlias = v1.DanConfig | v2.DanConfig
 
@@ -61,7 +61,7 @@ _ROOTS: dict[int, Object] = {
 _converter = cattrs.Converter()
 
 
-def _writer(kind: Kind) -> Callable[[Any], object]:
+def _writer(kind: Field) -> Callable[[Any], object]:
     """The function writing a value of ``kind`` as JSON."""
     if isinstance(kind, Object):
         return _converter.get_unstructure_hook(kind.cls)
@@ -86,7 +86,7 @@ def _writer(kind: Kind) -> Callable[[Any], object]:
 
 def _unstructure_fn(cls: type) -> Callable[[Any], dict[str, object]]:
     overrides = {
-        field.name: override(unstruct_hook=_writer(field.metadata[KIND]))
+        field.name: override(unstruct_hook=_writer(field.metadata[FIELD]))
         for field in attrs.fields(cls)
     }
     return make_dict_unstructure_fn(cls, _converter, **overrides)  # type: ignore[arg-type]
@@ -219,7 +219,7 @@ def _read(
         problems.append(Problem(path="$", message=_DEVICE_ROOT))
     if irregular:
         reported = set(problems)
-        problems.extend(p for p in _json.irregularities(value) if p not in reported)
+        problems.extend(p for p in _text.irregularities(value) if p not in reported)
     if problems or config is FAILED:
         raise ValidationError(problems, source=source)
     if reader.ignored:
@@ -268,8 +268,8 @@ def loads(
 def _loads(
     data: object, *, revision: int, strict: bool, source: str | None, stacklevel: int
 ) -> AnyConfig:
-    text = _json.decode_text(data, source)
-    parsed = _json.parse(text, source)
+    text = _text.decode_text(data, source)
+    parsed = _text.parse(text, source)
     config: AnyConfig = _read(
         parsed.value,
         revision=revision,
@@ -304,7 +304,7 @@ def load(
     At most :data:`MAX_DOCUMENT_BYTES` are read. An unreadable path raises
     ``OSError`` as usual.
     """
-    data, source = _json.read_document(file)
+    data, source = _text.read_document(file)
     return _loads(data, revision=revision, strict=strict, source=source, stacklevel=4)
 
 

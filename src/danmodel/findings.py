@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from . import _check_raw, _json, v1, v2
+from . import _check_raw, _text, v1, v2
 from ._check_raw import Fact
 from ._check_rules import RULES, Context, Rule, Severity
 from .codec import from_dict
@@ -245,7 +245,7 @@ def check_file(path: str | os.PathLike[str], runtime: str | Profile) -> list[Fin
 
     An unreadable path raises ``OSError`` as usual.
     """
-    data, source = _json.read_document(path)
+    data, source = _text.read_document(path)
     return check(data, runtime, source=source)
 
 

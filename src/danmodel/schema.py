@@ -32,7 +32,8 @@ from typing import Any, Final
 import attrs
 
 from . import v1, v2
-from ._kinds import DOC, KIND, Array, Kind, Leaf, Nullable, Object, Tagged, describe, join, key_text
+from ._fields import DOC, FIELD, Array, Field, Leaf, Nullable, Object, Tagged, describe
+from ._paths import join, key_text
 from .errors import Problem, ValidationError
 from .kernel import IFNAMSIZ, UINT32_MAX, UINT64_MAX, UNIX_SOCKET_PATH_MAX
 
@@ -253,7 +254,7 @@ class _Builder:
         self.defs: dict[str, dict[str, object]] = {}
         self.titles: dict[str, str] = {}
 
-    def kind(self, kind: Kind) -> dict[str, object]:
+    def kind(self, kind: Field) -> dict[str, object]:
         """The schema of a value of ``kind`` (a ``$ref`` for anything named)."""
         if isinstance(kind, Leaf):
             if kind.schema is None:
@@ -291,7 +292,7 @@ class _Builder:
             properties["type"] = {"description": f'Always "{tag}" here.', "const": tag}
         required = ["type"] if tag is not None else []
         for field in attrs.fields(cls):
-            kind: Kind = field.metadata[KIND]
+            kind: Field = field.metadata[FIELD]
             entry: dict[str, object] = {"description": field.metadata[DOC]}
             entry.update(self.kind(kind))
             if field.default is attrs.NOTHING:
@@ -339,7 +340,7 @@ class _Builder:
         return {name: self.defs[name] for name in sorted(self.defs)}
 
 
-def _default(kind: Kind, value: object) -> object:
+def _default(kind: Field, value: object) -> object:
     if isinstance(kind, Array):
         return [kind.item.write(item) for item in value]  # type: ignore[attr-defined]
     return kind.write(value)

@@ -37,7 +37,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
     ) from error
 
 from . import v1, v2
-from ._common import HostTap, Interface, Neighbor, VhostUser
+from ._model import HostTap, Interface, Neighbor, VhostUser
 from .kernel import IFNAMSIZ, UINT32_MAX, UINT64_MAX, UNIX_SOCKET_PATH_MAX, RouteScope
 from .mac import MacAddress
 from .v2 import Vfio

@@ -13,15 +13,7 @@ from typing import ClassVar
 import attrs
 
 from . import _docs
-from ._common import (
-    HostTap,
-    Interface,
-    Neighbor,
-    VhostUser,
-    neighbor_tuple,
-    reject_shared_devices,
-)
-from ._kinds import (
+from ._fields import (
     IFNAME,
     IP_OR_EMPTY,
     MAC,
@@ -33,7 +25,15 @@ from ._kinds import (
     Object,
     Tagged,
     meta,
-    validate_by_kind,
+    validate_by_field,
+)
+from ._model import (
+    HostTap,
+    Interface,
+    Neighbor,
+    VhostUser,
+    neighbor_tuple,
+    reject_shared_devices,
 )
 from .addresses import IPAddress, IPNetwork
 from .mac import MacAddress
@@ -56,7 +56,7 @@ Device = HostTap | VhostUser
 _REVISION_2 = "exists from format revision 2 on ({}); load it with revision=2"
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class Route:
     """A route through the guest interface (revision 1: no flags, no mtu)."""
 
@@ -75,7 +75,7 @@ def _route_tuple(items: Iterable[Route]) -> tuple[Route, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class NetworkInfo:
     """Guest network configuration of one device."""
 
@@ -90,7 +90,7 @@ class NetworkInfo:
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class DanDevice:
     """One device of a sandbox: the host device and its guest configuration."""
 
@@ -117,7 +117,7 @@ def _device_tuple(items: Iterable[DanDevice]) -> tuple[DanDevice, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class DanConfig:
     """A DAN config file of revision 1: the devices of one sandbox."""
 

@@ -12,15 +12,7 @@ from typing import ClassVar
 import attrs
 
 from . import _docs
-from ._common import (
-    HostTap,
-    Interface,
-    Neighbor,
-    VhostUser,
-    neighbor_tuple,
-    reject_shared_devices,
-)
-from ._kinds import (
+from ._fields import (
     IFNAME,
     IP_OR_EMPTY,
     MAC,
@@ -33,7 +25,15 @@ from ._kinds import (
     Object,
     Tagged,
     meta,
-    validate_by_kind,
+    validate_by_field,
+)
+from ._model import (
+    HostTap,
+    Interface,
+    Neighbor,
+    VhostUser,
+    neighbor_tuple,
+    reject_shared_devices,
 )
 from .addresses import IPAddress, IPNetwork
 from .mac import MacAddress
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class Vfio:
     """A VFIO network function, by host PCI address (``"type": "vfio"``; Go runtime 3.10+)."""
 
@@ -67,7 +67,7 @@ Device = HostTap | VhostUser | Vfio
 """The host-side device kinds of revision 2."""
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class Route:
     """A route through the guest interface."""
 
@@ -83,7 +83,7 @@ def _route_tuple(items: Iterable[Route]) -> tuple[Route, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class NetworkInfo:
     """Guest network configuration of one device."""
 
@@ -98,7 +98,7 @@ class NetworkInfo:
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class DanDevice:
     """One device of a sandbox: the host device and its guest configuration."""
 
@@ -119,7 +119,7 @@ def _device_tuple(items: Iterable[DanDevice]) -> tuple[DanDevice, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class DanConfig:
     """A DAN config file, ``{dan_conf}/{sandbox_id}.json``: the devices of one sandbox."""
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable
 from typing import BinaryIO
 
-from .._json import read_document
+from .._text import read_document
 from ..errors import Problem
 
 __all__ = [

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from .. import agent, cni, v2
-from .._kinds import IFNAME
+from .._fields import IFNAME
 from ..codec import dumps, load
 from ..errors import Problem, ValidationError
 from ..findings import ProfileRejectedError

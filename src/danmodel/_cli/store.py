@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from .. import _json
+from .. import _text
 from ..codec import dumps, from_dict
 from ..errors import ValidationError
 from ..store import DEFAULT_DIRECTORY, DanStore, InvalidSandboxId, StoreError
@@ -117,7 +117,7 @@ def _add(store: DanStore, arguments: argparse.Namespace) -> int:
         cannot("read", name, error)
         return EXIT_USAGE
     try:
-        value = _json.parse(_json.decode_text(data, label(name)), label(name)).value
+        value = _text.parse(_text.decode_text(data, label(name)), label(name)).value
         if isinstance(value, dict) and "devices" in value:
             config: DanConfig = from_dict(value)
             devices = config.devices

@@ -8,7 +8,7 @@ from typing import ClassVar, Protocol
 
 import attrs
 
-from ._kinds import (
+from ._fields import (
     IFNAME,
     IP_INTERFACE,
     MAC_OR_EMPTY,
@@ -19,7 +19,7 @@ from ._kinds import (
     UINT64,
     Array,
     meta,
-    validate_by_kind,
+    validate_by_field,
 )
 from .errors import Problem, ValidationError
 from .mac import MacAddress
@@ -71,7 +71,7 @@ _QUEUE_NUM_DOC = "Number of queue pairs; 0 means the runtime's network_queues se
 _QUEUE_SIZE_DOC = "Size of each queue; 0 means 256."
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class HostTap(_Queues):
     """A tap device in the host network namespace (``"type": "host-tap"``; runtime-rs)."""
 
@@ -82,7 +82,7 @@ class HostTap(_Queues):
     queue_size: int = attrs.field(default=0, metadata=meta(UINT32, _QUEUE_SIZE_DOC))
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class VhostUser(_Queues):
     """A vhost-user socket (``"type": "vhost-user"``; runtime-rs)."""
 
@@ -95,7 +95,7 @@ class VhostUser(_Queues):
     queue_size: int = attrs.field(default=0, metadata=meta(UINT32, _QUEUE_SIZE_DOC))
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class Interface:
     """Configuration of the guest interface."""
 
@@ -119,7 +119,7 @@ class Interface:
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_kind)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
 class Neighbor:
     """A static ARP/NDP neighbor entry of the guest interface."""
 

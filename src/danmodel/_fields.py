@@ -25,11 +25,13 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from . import addresses
+from ._paths import duplicate_message, hint, join, key_text, non_finite_message
+from ._text import DuplicateKeys, NonFinite
 from .errors import Problem, ValidationError
 from .kernel import IFNAMSIZ, UINT32_MAX, UINT64_MAX, UNIX_SOCKET_PATH_MAX
 from .mac import MacAddress
 
-KIND: Final = "danmodel.kind"
+FIELD: Final = "danmodel.kind"
 DOC: Final = "danmodel.doc"
 
 
@@ -42,69 +44,6 @@ class _Failed:
 
 FAILED: Final = _Failed()
 """Returned by a read that reported a problem."""
-
-
-class NonFinite:
-    """What the JSON parser returns for ``NaN``/``Infinity``, which are not JSON."""
-
-    __slots__ = ("token",)
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-
-class DuplicateKeys(dict[str, Any]):
-    """A JSON object in which some keys appear more than once (the last value is kept).
-
-    ``pairs`` keeps every key and value in document order, for readers that
-    model what a runtime does with the repeated keys.
-    """
-
-    __slots__ = ("duplicates", "pairs")
-
-    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
-        super().__init__(pairs)
-        self.pairs = pairs
-        counts: dict[str, int] = {}
-        for key, _ in pairs:
-            counts[key] = counts.get(key, 0) + 1
-        self.duplicates = {key: n for key, n in counts.items() if n > 1}
-
-
-_PATH_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]*")
-
-
-def join(path: str, key: object) -> str:
-    """``path`` extended by an object key, in the JSONPath syntax jsonschema uses.
-
-    Unprintable characters of a key (controls, lone surrogates) are written as
-    ``\\uXXXX`` escapes, so a path is always safe to print.
-    """
-    key = key if type(key) is str else repr(key)
-    if _PATH_NAME.fullmatch(key):
-        return f"{path}.{key}"
-    escaped = key.replace("\\", "\\\\").replace("'", "\\'")
-    if not escaped.isprintable():
-        escaped = "".join(c if c.isprintable() else _escape(c) for c in escaped)
-    return f"{path}['{escaped}']"
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-
-
-def duplicate_message(key: object, count: int) -> str:
-    """The message for a key that appears ``count`` times in one object."""
-    return (
-        f"key {key_text(key)} appears {count} times in one object "
-        "(runtime-rs rejects duplicate keys, the Go runtime keeps the last)"
-    )
-
-
-def non_finite_message(value: NonFinite) -> str:
-    """The message for NaN or Infinity, which JSON does not have."""
-    return f"{value.token} is not valid JSON (JSON has no NaN or Infinity)"
 
 
 def describe(value: object) -> str:
@@ -144,7 +83,7 @@ class Reader:
         return FAILED
 
 
-class Kind:
+class Field:
     """How one field's value is read, written and checked."""
 
     description: str = "a value"
@@ -170,11 +109,11 @@ class Kind:
             raise ValidationError([Problem(path=path, message=message)])
 
 
-def _not_type(kind: Kind, value: object) -> str:
+def _not_type(kind: Field, value: object) -> str:
     return f"expected {kind.description}, found {describe(value)}"
 
 
-class Leaf(Kind):
+class Leaf(Field):
     """A scalar read by a parse function that raises ``ValueError`` with the message.
 
     ``schema`` names the definition (``$defs``) that describes its JSON form in
@@ -214,7 +153,7 @@ class Leaf(Kind):
     def read(self, value: object, path: str, reader: Reader) -> object:
         if type(value) is not self._json_type:
             if isinstance(value, NonFinite):
-                return reader.problem(path, non_finite_message(value))
+                return reader.problem(path, non_finite_message(value.token))
             return reader.problem(path, _not_type(self, value))
         try:
             return self._parse(value)
@@ -232,10 +171,10 @@ class Leaf(Kind):
         return "", f"expected {self._python or self.description}, found {value!r}"
 
 
-class Nullable(Kind):
+class Nullable(Field):
     """A kind that also accepts JSON null (None in the model)."""
 
-    def __init__(self, inner: Kind) -> None:
+    def __init__(self, inner: Field) -> None:
         self.inner = inner
         self.description = f"{inner.description} or null"
 
@@ -518,34 +457,11 @@ NEIGHBOR_IP: Final = Nullable(
 class FieldSpec:
     """A field of a model class as the reader sees it."""
 
-    kind: Kind
+    kind: Field
     required: bool
 
 
-def hint(key: object, known: Mapping[str, object]) -> str:
-    """`` (did you mean "x"?)`` for an unknown key close to a known one, else ``""``."""
-    key = key if type(key) is str else repr(key)
-    folded = key.casefold()
-    for name in known:
-        if name.casefold() == folded:
-            return f' (did you mean "{name}"?)'
-    import difflib  # only on this error path, to keep `import danmodel` light
-
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.7)
-    return f' (did you mean "{close[0]}"?)' if close else ""
-
-
-def key_text(key: object) -> str:
-    """A key quoted for a message, with anything unprintable escaped."""
-    key = key if type(key) is str else repr(key)
-    return (
-        '"'
-        + key.encode("unicode_escape", "backslashreplace").decode("ascii").replace('"', '\\"')
-        + '"'
-    )
-
-
-class Object(Kind):
+class Object(Field):
     """A JSON object read into an attrs class, one key per field."""
 
     newer_keys_attribute: ClassVar[str] = "_dan_newer_keys"
@@ -558,7 +474,7 @@ class Object(Kind):
     def fields(self) -> dict[str, FieldSpec]:
         specs = {}
         for field in attrs.fields(self.cls):
-            kind = field.metadata[KIND]
+            kind = field.metadata[FIELD]
             required = field.default is attrs.NOTHING
             specs[field.name] = FieldSpec(kind, required)
         return specs
@@ -625,10 +541,10 @@ class Object(Kind):
         return "", f"expected a {self.cls.__module__}.{self.cls.__name__}, found {value!r}"
 
 
-class Array(Kind):
+class Array(Field):
     """A JSON array read into a tuple."""
 
-    def __init__(self, item: Kind) -> None:
+    def __init__(self, item: Field) -> None:
         self.item = item
         self.description = f"an array of {item.description}"
 
@@ -651,7 +567,7 @@ class Array(Kind):
         return None
 
 
-class Tagged(Kind):
+class Tagged(Field):
     """A JSON object whose ``type`` key picks the class it is read into."""
 
     def __init__(self, variants: Mapping[str, type], newer: Mapping[str, str]) -> None:
@@ -689,11 +605,11 @@ class Tagged(Kind):
         return "", f"expected one of {names}, found {value!r}"
 
 
-def meta(kind: Kind, doc: str) -> dict[str, object]:
+def meta(kind: Field, doc: str) -> dict[str, object]:
     """The metadata of a model field: its kind and its documentation."""
-    return {KIND: kind, DOC: doc}
+    return {FIELD: kind, DOC: doc}
 
 
-def validate_by_kind(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+def validate_by_field(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
     """attrs field transformer: every field is validated by its kind."""
-    return [field.evolve(validator=field.metadata[KIND]) for field in fields]
+    return [field.evolve(validator=field.metadata[FIELD]) for field in fields]

@@ -6,8 +6,46 @@ import json
 import os
 from typing import IO, Any, Final
 
-from ._kinds import DuplicateKeys, NonFinite, duplicate_message, join, non_finite_message
+from ._paths import duplicate_message, join, non_finite_message
 from .errors import Problem, ValidationError
+
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "DuplicateKeys",
+    "NonFinite",
+    "Parsed",
+    "decode_text",
+    "parse",
+    "read_document",
+]
+
+
+class NonFinite:
+    """What the JSON parser returns for ``NaN``/``Infinity``, which are not JSON."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+class DuplicateKeys(dict[str, Any]):
+    """A JSON object in which some keys appear more than once (the last value is kept).
+
+    ``pairs`` keeps every key and value in document order, for readers that
+    model what a runtime does with the repeated keys.
+    """
+
+    __slots__ = ("duplicates", "pairs")
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs
+        counts: dict[str, int] = {}
+        for key, _ in pairs:
+            counts[key] = counts.get(key, 0) + 1
+        self.duplicates = {key: n for key, n in counts.items() if n > 1}
+
 
 MAX_DOCUMENT_BYTES: Final = 16 * 1024 * 1024
 """Largest document ``loads`` reads: 16 MiB (a 4096-device config is about 5 MiB)."""
@@ -121,7 +159,7 @@ def irregularities(value: object) -> list[Problem]:
     while stack:
         path, item = stack.pop()
         if isinstance(item, NonFinite):
-            problems.append(Problem(path=path, message=non_finite_message(item)))
+            problems.append(Problem(path=path, message=non_finite_message(item.token)))
         elif isinstance(item, dict):
             if type(item) is DuplicateKeys:
                 for key, count in item.duplicates.items():

@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from ._kinds import KIND, Array, Kind, Leaf, Nullable, Object, Tagged
+from ._fields import FIELD, Array, Field, Leaf, Nullable, Object, Tagged
 
 __all__ = ["Invalid", "fast_reader"]
 
@@ -98,7 +98,7 @@ def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
         "    get = value.get",
     ]
     for index, field in enumerate(fields):
-        names[f"read_{index}"] = fast_reader(field.metadata[KIND])
+        names[f"read_{index}"] = fast_reader(field.metadata[FIELD])
         lines.append(f"    item = get({field.name!r}, NOTHING)")
         lines.append("    if item is NOTHING:")
         default: Any = field.default
@@ -134,7 +134,7 @@ def _object(cls: type, tag: str | None = None) -> _Reader:
     return _READERS.setdefault((cls, tag), reader)
 
 
-def fast_reader(kind: Kind) -> _Reader:
+def fast_reader(kind: Field) -> _Reader:
     """The fast reader of ``kind``: the model value, or Invalid / ValueError."""
     if isinstance(kind, Object):
         return _object(kind.cls)

@@ -17,9 +17,9 @@ from typing import Any
 
 import attrs
 
-from ._kinds import (
+from ._fields import (
+    FIELD,
     IFNAME,
-    KIND,
     NONEMPTY_STRING,
     PCI_ADDRESS,
     SOCKET_PATH,
@@ -27,7 +27,7 @@ from ._kinds import (
     UINT32,
     UINT64,
     Array,
-    Kind,
+    Field,
     Nullable,
     Object,
     Tagged,
@@ -48,7 +48,7 @@ _TEXT_KINDS = (STRING, NONEMPTY_STRING, IFNAME, SOCKET_PATH, PCI_ADDRESS)
 _INTEGER_KINDS = (UINT32, UINT64)
 
 
-def _leaf_writer(kind: Kind) -> _Writer:
+def _leaf_writer(kind: Field) -> _Writer:
     """The writer of a scalar kind (an array's items), from its expression."""
     names: dict[str, Any] = {"escape": _escape, "int_text": _int_text}
     expression = _leaf_expression(kind, "value", names, 0)
@@ -77,7 +77,7 @@ def _array_writer(kind: Array, indent: str) -> _Writer:
     return write_array
 
 
-def _leaf_expression(kind: Kind, attribute: str, names: dict[str, Any], index: int) -> str | None:
+def _leaf_expression(kind: Field, attribute: str, names: dict[str, Any], index: int) -> str | None:
     """A Python expression for the JSON text of a scalar field; None for a structure."""
     if kind in _TEXT_KINDS:
         return f"escape({attribute})"
@@ -110,7 +110,7 @@ def _object_writer(cls: type, indent: str, tag: str | None = None) -> _Writer:
     for index, field in enumerate(attrs.fields(cls)):
         pending.append(repr(separator + _escape(field.name) + ": "))
         separator = "," + inner
-        kind = field.metadata[KIND]
+        kind = field.metadata[FIELD]
         attribute = f"value.{field.name}"
         expression = _leaf_expression(kind, attribute, names, index)
         if expression is not None:
@@ -133,7 +133,7 @@ def _tagged_writer(kind: Tagged, indent: str) -> _Writer:
     return lambda value, out: writers[type(value)](value, out)
 
 
-def _writer(kind: Kind, indent: str) -> _Writer:
+def _writer(kind: Field, indent: str) -> _Writer:
     if isinstance(kind, Object):
         return _object_writer(kind.cls, indent)
     if isinstance(kind, Array):
