@@ -142,7 +142,7 @@ def dump(
     if hasattr(target, "write"):
         target.write(text)
         return
-    from . import _atomic  # only when writing to a path, to keep `import danmodel` light
+    from . import _files as _atomic  # only when writing to a path, to keep `import danmodel` light
 
     path = Path(target)
     umask = os.umask(0)

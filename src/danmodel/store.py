@@ -27,7 +27,7 @@ from typing import cast
 
 import attrs
 
-from . import _atomic
+from . import _files
 from .codec import MAX_DOCUMENT_BYTES, dumps, loads
 from .errors import DanError, Problem, ValidationError
 from .runtimes import Profile, profile
@@ -331,7 +331,7 @@ class DanStore:
         """The store's directory, open; None if it is missing and not ``create``."""
         dir_fd: int | None = None
         try:
-            dir_fd = _atomic.open_directory(os.fspath(self.directory), create=create)
+            dir_fd = _files.open_directory(os.fspath(self.directory), create=create)
         except OSError as error:
             if create or error.errno != errno.ENOENT:
                 raise _error(self.directory, "open the directory", error) from error
@@ -392,7 +392,7 @@ class DanStore:
 
     def _load(self, dir_fd: int, path: Path) -> DanConfig | None:
         try:
-            data = _atomic.read_regular(path.name, dir_fd, MAX_DOCUMENT_BYTES + 1)
+            data = _files.read_regular(path.name, dir_fd, MAX_DOCUMENT_BYTES + 1)
         except FileNotFoundError:
             return None
         except OSError as error:
@@ -417,14 +417,14 @@ class DanStore:
                 )
         data = dumps(config, profile=self.runtime).encode("utf-8")
         try:
-            _atomic.replace(
+            _files.replace(
                 path.name,
                 data,
                 dir_fd,
                 mode=self.mode,
                 temporary_prefix=_TEMPORARY.format(path.name[: -len(_SUFFIX)]),
             )
-        except _atomic.DirectoryNotFlushed as error:
+        except _files.DirectoryNotFlushed as error:
             raise _error(
                 path,
                 "flush the directory after replacing the file",
@@ -442,8 +442,8 @@ class DanStore:
         except OSError as error:
             raise _error(path, "remove", error) from error
         try:
-            _atomic.flush_directory(dir_fd)
-        except _atomic.DirectoryNotFlushed as error:
+            _files.flush_directory(dir_fd)
+        except _files.DirectoryNotFlushed as error:
             raise _error(
                 path,
                 "flush the directory after removing the file",
@@ -468,7 +468,7 @@ def _config(netns: str | None, devices: list[DanDevice], path: Path) -> DanConfi
 def _sweep(dir_fd: int, sandbox_id: str) -> None:
     """Remove the temporary files a killed writer left for the sandbox (its lock is held)."""
     prefix = _TEMPORARY.format(sandbox_id)
-    width = _atomic.TEMPORARY_TOKEN_CHARS
+    width = _files.TEMPORARY_TOKEN_CHARS
     try:
         with os.scandir(dir_fd) as entries:
             stale = [
