@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from danmodel import findings as findings_module
-from danmodel.findings import RULES, Finding, Severity, check, check_file
+from danmodel.check import RULES, Finding, ProfileRejectedError, Severity, check, check_file
 
 E, W, I = "error", "warning", "info"  # noqa: E741
 
@@ -691,7 +690,7 @@ def test_rejected_error_pickles() -> None:
     import pickle
 
     finding = Finding(rule="r", severity=Severity.ERROR, path="$", message="m")
-    error = findings_module.ProfileRejectedError([finding], "go-runtime")
+    error = ProfileRejectedError([finding], "go-runtime")
     again = pickle.loads(pickle.dumps(error))
     assert (again.findings, again.profile, str(again)) == (
         (finding,),

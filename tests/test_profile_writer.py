@@ -25,8 +25,7 @@ from danmodel import (
     strategies,
     v1,
 )
-from danmodel.findings import Finding, ProfileRejectedError, Severity, check
-from danmodel.runtimes import spelled_for
+from danmodel.check import Finding, ProfileRejectedError, Severity, check, spelled_for
 
 
 def _config(device: HostTap | Vfio, neighbor: object) -> DanConfig:

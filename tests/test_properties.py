@@ -697,10 +697,12 @@ def test_importing_danmodel_loads_only_the_core() -> None:
     # The runtime rules, the CLI and the store load on first use, not with the package.
     result = run_python(
         "import sys, danmodel\n"
-        "loaded = {'danmodel.findings', 'danmodel.runtimes', 'danmodel.store', 'danmodel.cli',\n"
-        "          'danmodel.agent', 'danmodel.cni', 'argparse', 'difflib', 'tempfile'}\n"
+        "loaded = {'danmodel.check', 'danmodel.findings', 'danmodel.runtimes', 'danmodel.store',\n"
+        "          'danmodel.cli', 'danmodel.agent', 'danmodel.cni', 'argparse', 'difflib',\n"
+        "          'tempfile'}\n"
         "assert not loaded & set(sys.modules), loaded & set(sys.modules)\n"
-        "assert danmodel.check.__module__ == 'danmodel.findings'\n"
+        "assert danmodel.check.__name__ == 'danmodel.check'\n"
+        "assert danmodel.check('{\"devices\": []}', 'runtime-rs') == []\n"
         "assert danmodel.profile('go-runtime@3.10').runtime == 'go-runtime'\n"
         "missing = [name for name in danmodel.__all__ if not hasattr(danmodel, name)]\n"
         "assert not missing, missing\n"

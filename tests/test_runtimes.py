@@ -1,4 +1,4 @@
-"""danmodel.runtimes: profile names, releases and the neighbor spelling of each runtime."""
+"""danmodel.check.profiles: profile names, releases and the neighbor spelling of each runtime."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
 import pytest
 
 from danmodel import DanConfig, DanDevice, HostTap, Interface, MacAddress, Neighbor, NetworkInfo, v1
+from danmodel.check import Profile, ProfileError, Version, profile, spelled_for
 from danmodel.errors import DanError
-from danmodel.runtimes import Profile, ProfileError, Version, profile, spelled_for
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from conftest import ROOT
-from danmodel.findings import rules_markdown
+from danmodel.check import rules_markdown
 
 DOC = ROOT / "docs" / "runtimes.md"
 BEGIN = "<!-- rules table: begin -->\n"

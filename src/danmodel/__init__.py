@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from . import v1, v2
+from . import codec, v1, v2
+from ._conversion import Converted
 from ._model import DEFAULT_QUEUE_SIZE
 from .addresses import parse_interface, parse_ip, parse_neighbor_ip, parse_network
 from .codec import MAX_DOCUMENT_BYTES, dump, dumps, from_dict, load, loads, to_dict
@@ -31,24 +32,35 @@ from .v2 import (
 )
 
 if TYPE_CHECKING:
-    from .findings import Finding, ProfileRejectedError, Severity, check, check_file
-    from .runtimes import Profile, ProfileError, profile
+    # Type checkers see ``danmodel.check`` as the function the callable subpackage
+    # runs; import the subpackage's other names with ``from danmodel.check import``.
+    from .check import (
+        Finding,
+        Profile,
+        ProfileError,
+        ProfileRejectedError,
+        Severity,
+        check_file,
+        profile,
+    )
+    from .check.checker import check as check
 
 # Imported on first use, to keep `import danmodel` light for one-shot processes
 # (a CNI plugin that writes a file need not load the runtime rules).
 _LAZY = {
-    "Finding": "findings",
-    "ProfileRejectedError": "findings",
-    "Severity": "findings",
-    "check": "findings",
-    "check_file": "findings",
-    "Profile": "runtimes",
-    "ProfileError": "runtimes",
-    "profile": "runtimes",
+    "Finding": "check",
+    "ProfileRejectedError": "check",
+    "Severity": "check",
+    "check_file": "check",
+    "Profile": "check",
+    "ProfileError": "check",
+    "profile": "check",
 }
 
 
 def __getattr__(name: str) -> object:
+    if name == "check":  # the subpackage, callable as its check() function
+        return importlib.import_module(".check", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -57,10 +69,21 @@ def __getattr__(name: str) -> object:
     return value
 
 
+def _prepare_for_runtime(config: object, runtime: object) -> object:
+    """``dumps(..., profile=...)``: the config spelled for a runtime (loads the rules)."""
+    from .check.spelling import prepare
+
+    return prepare(config, runtime)  # type: ignore[type-var, arg-type]
+
+
+codec.set_runtime_preparer(_prepare_for_runtime)
+
+
 __all__ = [
     "DEFAULT_QUEUE_SIZE",
     "IFF_NOARP",
     "MAX_DOCUMENT_BYTES",
+    "Converted",
     "DanConfig",
     "DanDevice",
     "DanError",

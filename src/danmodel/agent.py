@@ -12,7 +12,7 @@ runtime's generated structs.
   DAN loader's error model; :func:`dumps` and :func:`to_dict` write it.
 - :func:`from_dan_device` and :func:`from_dan_config` follow runtime-rs' rules;
   :func:`to_dan_device` and :func:`to_dan_config` go back, with the host
-  devices given by the caller. Each returns a :class:`~danmodel.convert.Converted`
+  devices given by the caller. Each returns a :class:`~danmodel.Converted`
   that lists what it dropped.
 """
 
@@ -28,6 +28,7 @@ from typing import IO, Any, Final, TypeVar, overload
 import attrs
 
 from . import _text, v1, v2
+from ._conversion import Converted
 from ._fields import (
     FAILED,
     FIELD,
@@ -48,7 +49,6 @@ from ._fields import (
 )
 from .addresses import IPAddress as _IP
 from .addresses import IPInterface, IPNetwork, parse_ip, parse_network
-from .convert import Converted
 from .errors import Problem, ValidationError
 from .kernel import IFF_NOARP
 from .mac import MacAddress

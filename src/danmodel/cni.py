@@ -17,7 +17,7 @@ turns one interface of it into a :class:`~danmodel.v2.DanDevice`:
 
 What DAN cannot hold (``dns``, route ``advmss``/``priority``/``table``, other
 interfaces, addresses of other interfaces, unused gateways, the interface's
-``sandbox``) is listed in :attr:`~danmodel.convert.Converted.dropped`. The
+``sandbox``) is listed in :attr:`~danmodel.Converted.dropped`. The
 result is read strictly, each version with its own keys; any problem raises a
 :class:`~danmodel.errors.ValidationError` with paths into the result
 (``$.ips[1].address``).
@@ -31,6 +31,7 @@ from typing import Any, Final
 import attrs
 
 from . import _text, v2
+from ._conversion import Converted
 from ._fields import (
     FAILED,
     IFNAME,
@@ -50,7 +51,6 @@ from ._fields import (
 )
 from ._paths import hint, join, key_text
 from .addresses import IPAddress, IPInterface, IPNetwork, parse_network
-from .convert import Converted
 from .errors import Problem, ValidationError
 from .mac import MacAddress
 

@@ -25,7 +25,21 @@ from ._fields import FAILED, FIELD, Array, Field, Nullable, Object, Reader, Tagg
 from .errors import IgnoredKeysWarning, Problem, ValidationError
 
 if TYPE_CHECKING:
-    from .runtimes import Profile
+    from .check.profiles import Profile
+
+_Prepare = Callable[[Any, Any], Any]
+_prepare_for_runtime: list[_Prepare] = []
+"""Set by :mod:`danmodel` to :func:`danmodel.check.spelling.prepare`, loaded on first use.
+
+The codec does not import :mod:`danmodel.check` (which imports the codec):
+the package that holds both wires them together.
+"""
+
+
+def set_runtime_preparer(prepare: _Prepare) -> None:
+    """Let ``dumps(..., profile=...)`` spell configs through ``prepare(config, profile)``."""
+    _prepare_for_runtime[:] = [prepare]
+
 
 __all__ = [
     "MAX_DOCUMENT_BYTES",
@@ -111,13 +125,12 @@ def dumps(config: AnyConfig, *, profile: Profile | str | None = None) -> str:
     """The config as canonical JSON text.
 
     ``dumps(loads(dumps(c))) == dumps(c)`` holds byte for byte. With ``profile``
-    (``"runtime-rs"``, ``"go-runtime@3.10"``, a :class:`~danmodel.runtimes.Profile`)
+    (``"runtime-rs"``, ``"go-runtime@3.10"``, a :class:`~danmodel.check.Profile`)
     neighbor addresses are spelled as that runtime parses them, and a config it
-    would reject raises :class:`~danmodel.findings.ProfileRejectedError`.
+    would reject raises :class:`~danmodel.check.ProfileRejectedError`.
     """
     if profile is not None:
-        from ._profile_writer import prepare  # imports danmodel.findings, which imports this
-
+        (prepare,) = _prepare_for_runtime
         config = prepare(config, profile)
     if type(config) not in _CONFIG_CLASSES:
         raise TypeError(f"expected a DanConfig, found {type(config).__name__}")

@@ -1,29 +1,18 @@
-"""What every converter of danmodel returns: the converted value and what it left out.
+"""Deprecated alias: :class:`Converted` now lives with the converters (moved in 0.2.0).
 
-The converters (:mod:`danmodel.agent`, :mod:`danmodel.cni`) never drop data
-silently: whatever of their input has no place in their output is listed in
-:attr:`Converted.dropped`, each entry a :class:`~danmodel.errors.Problem` whose
-path points into the input.
+Import it from :mod:`danmodel` (or :mod:`danmodel.agent`, :mod:`danmodel.cni`).
 """
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+import warnings
 
-import attrs
-
-from .errors import Problem
+from ._conversion import Converted
 
 __all__ = ["Converted"]
 
-_T = TypeVar("_T")
-
-
-@attrs.frozen(kw_only=True)
-class Converted(Generic[_T]):
-    """A converter's result: ``value``, and ``dropped``, what of the input it does not hold."""
-
-    value: _T
-    """The converted value."""
-    dropped: tuple[Problem, ...] = ()
-    """What was left out: for each, the path into the input and why."""
+warnings.warn(
+    "danmodel.convert is deprecated: import Converted from danmodel",
+    DeprecationWarning,
+    stacklevel=2,
+)

@@ -28,9 +28,9 @@ from typing import cast
 import attrs
 
 from . import _files
+from .check.profiles import Profile, profile
 from .codec import MAX_DOCUMENT_BYTES, dumps, loads
 from .errors import DanError, Problem, ValidationError
-from .runtimes import Profile, profile
 from .v2 import DanConfig, DanDevice
 
 __all__ = [
@@ -159,10 +159,10 @@ class DanStore:
     ``directory`` defaults to the runtimes' default; it is created (mode 0755)
     on the first write and must not be a symbolic link. Files are written with
     ``mode`` (0644 by default) whatever the umask. With ``runtime``
-    (``"runtime-rs"``, ``"go-runtime@3.10"``, a :class:`~danmodel.runtimes.Profile`)
+    (``"runtime-rs"``, ``"go-runtime@3.10"``, a :class:`~danmodel.check.Profile`)
     files are written as :func:`danmodel.dumps` writes them for that runtime,
     and a change that runtime would reject raises
-    :class:`~danmodel.findings.ProfileRejectedError`, leaving the file as it was.
+    :class:`~danmodel.check.ProfileRejectedError`, leaving the file as it was.
     """
 
     directory: Path = attrs.field(default=Path(DEFAULT_DIRECTORY), converter=Path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..runtimes import RUNTIMES, Profile, ProfileError, profile
+from ..check.profiles import RUNTIMES, Profile, ProfileError, profile
 
 __all__ = ["add_runtime_option", "runtime_profile"]
 

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from ..findings import Finding, Severity, check
-from ..runtimes import Profile
+from ..check import Finding, Severity, check
+from ..check.profiles import Profile
 from ._runtime import add_runtime_option, runtime_profile
 from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, label, read_input
 

@@ -11,10 +11,10 @@ import sys
 
 from .. import agent, cni, v2
 from .._fields import IFNAME
+from ..check.findings import ProfileRejectedError
+from ..check.profiles import Profile
 from ..codec import dumps, load
 from ..errors import Problem, ValidationError
-from ..findings import ProfileRejectedError
-from ..runtimes import Profile
 from ._runtime import add_runtime_option, runtime_profile
 from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, cannot, input_source, label, read_input
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..check.profiles import Profile
 from ..codec import dump, dumps, loads
 from ..errors import ValidationError
-from ..runtimes import Profile
 from ._runtime import add_runtime_option, runtime_profile
 from ._shared import (
     EXIT_INVALID,

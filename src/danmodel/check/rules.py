@@ -14,15 +14,15 @@ from typing import Any, Literal
 
 import attrs
 
-from . import v1, v2
-from ._check_raw import Fact
-from ._fields import ip_text
-from ._model import HostTap, VhostUser
-from ._paths import key_text
-from .kernel import IFF_NOARP, NudState
-from .runtimes import GO_RUNTIME, RUNTIME_RS, Profile, Version
+from .. import v1, v2
+from .._fields import ip_text
+from .._model import HostTap, VhostUser
+from .._paths import key_text
+from ..kernel import IFF_NOARP, NudState
+from .facts import Fact
+from .profiles import GO_RUNTIME, RUNTIME_RS, Profile, Version
 
-__all__ = ["RULES", "Context", "Hit", "Rule", "Severity"]
+__all__ = ["RULES", "Context", "Hit", "Rule", "Severity", "rules_markdown"]
 
 RTNH_F_ONLINK = 0x4
 """Route flag: the gateway is on the link even if no address covers it."""
@@ -959,3 +959,27 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 """Every rule, in the order of the docs table."""
+
+
+def _cell(text: str | None) -> str:
+    return "—" if not text else text.replace("|", "\\|").replace("\n", " ")
+
+
+def rules_markdown() -> str:
+    """The rules as the markdown table of ``docs/runtimes.md``."""
+    lines = [
+        "| rule | runtime | releases | severity | input | what the runtime does | fix |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for rule in RULES:
+        cells = [
+            f"`{rule.id}`",
+            rule.runtime or "both",
+            rule.releases,
+            rule.severity.value,
+            rule.input,
+            rule.behaviour,
+            rule.fix,
+        ]
+        lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"

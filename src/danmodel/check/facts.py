@@ -18,12 +18,12 @@ from typing import Any
 
 import attrs
 
-from . import _text, v2
-from ._model import HostTap, Interface, Neighbor, VhostUser
-from ._paths import join
-from ._text import DuplicateKeys
-from .addresses import parse_interface, parse_ip
-from .mac import MacAddress
+from .. import _text, v2
+from .._model import HostTap, Interface, Neighbor, VhostUser
+from .._paths import join
+from .._text import DuplicateKeys
+from ..addresses import parse_interface, parse_ip
+from ..mac import MacAddress
 
 __all__ = ["Fact", "Raw", "go_parse_mac", "read", "view_path_mapper"]
 
