@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from _socket import AF_INET6 as _AF_INET6
 from _socket import inet_ntop as _inet_ntop
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property
 from ipaddress import (
     IPv4Address,
@@ -68,19 +68,120 @@ def describe(value: object) -> str:
     return repr(value)
 
 
+MAX_PROBLEMS: Final = 1000
+"""Most problems one read lists; the rest are counted (``ValidationError.omitted``)."""
+
+
+class Observer:
+    """How a runtime reads a document, for the reader's facts mode (see :mod:`danmodel.check`).
+
+    The reader calls these hooks as it walks the document; the default
+    methods read the document as the format defines it. An observer notes
+    facts (unknown or duplicate keys, values only one runtime parses) at
+    their paths and may change what is read, as the runtime would.
+    """
+
+    def entries(
+        self, kind: Object, value: dict[str, Any], path: str, tag: str | None
+    ) -> list[tuple[str, object, str]]:
+        """The fields of ``value`` to read: (field name, value, path); unknown keys left out."""
+        fields = kind.fields
+        return [(key, item, join(path, key)) for key, item in value.items() if key in fields]
+
+    def value(self, cls: type, name: str, value: object, path: str) -> object:
+        """The value the runtime reads for field ``name``; :data:`MISSING` if it reads none."""
+        return value
+
+    def missing(self, cls: type, name: str, path: str) -> object:
+        """The value the runtime reads for an absent field; :data:`MISSING` for the default."""
+        return MISSING
+
+    def unreadable(self, path: str) -> None:
+        """An optional value danmodel cannot read; its default stands in for it."""
+
+    def not_an_object(self, kind: Field, value: object, path: str) -> None:
+        """A value found where ``kind`` (an object) belongs."""
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = _Missing()
+"""What an :class:`Observer` returns for a value the runtime does not read."""
+
+
 class Reader:
-    """The state of one load: problems found and keys ignored, in document order."""
+    """The state of one read: problems found and keys ignored, in document order.
 
-    __slots__ = ("ignored", "problems", "strict")
+    ``strict`` refuses unknown keys; otherwise they are listed in ``ignored``.
+    With an ``observer`` the reader is in facts mode: unknown keys are the
+    observer's to note, and an optional value that cannot be read is replaced
+    by its default so that the rest of the document can be read.
+    ``irregular`` says the document holds duplicate keys or NaN somewhere, so
+    that values the model does not read are still searched for them.
+    """
 
-    def __init__(self, *, strict: bool) -> None:
+    __slots__ = ("ignored", "irregular", "observer", "omitted", "problems", "strict")
+
+    def __init__(
+        self, *, strict: bool, irregular: bool = True, observer: Observer | None = None
+    ) -> None:
         self.strict = strict
+        self.irregular = irregular
+        self.observer = observer
         self.problems: list[Problem] = []
         self.ignored: list[Problem] = []
+        self.omitted = 0
 
     def problem(self, path: str, message: str) -> _Failed:
-        self.problems.append(Problem(path=path, message=message))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(path=path, message=message))
+        else:
+            self.omitted += 1
         return FAILED
+
+    def skipped(self, value: object, path: str) -> None:
+        """Report duplicate keys and NaN inside a value the model does not read."""
+        if self.irregular and isinstance(value, (dict, list)):
+            _report_irregular(value, path, self)
+
+
+def _report_irregular(value: dict[str, Any] | list[Any], path: str, reader: Reader) -> None:
+    """Walk a JSON value depth first, holding one iterator per level (memory: its depth)."""
+    _report_duplicates(value, path, reader)
+    stack: list[tuple[str, Iterator[tuple[str, object]]]] = [(path, _children(value, path))]
+    while stack:
+        for where, child in stack[-1][1]:
+            if isinstance(child, NonFinite):
+                reader.problem(where, non_finite_message(child.token))
+            elif isinstance(child, (dict, list)) and child:
+                _report_duplicates(child, where, reader)
+                stack.append((where, _children(child, where)))
+                break
+        else:
+            stack.pop()
+
+
+def _children(value: dict[str, Any] | list[Any], path: str) -> Iterator[tuple[str, object]]:
+    """Each child of a container with its path, the path built only for what is walked."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if isinstance(child, NonFinite) or (isinstance(child, (dict, list)) and child):
+                yield join(path, key), child
+    else:
+        for index, child in enumerate(value):
+            if isinstance(child, NonFinite) or (isinstance(child, (dict, list)) and child):
+                yield f"{path}[{index}]", child
+
+
+def _report_duplicates(value: object, path: str, reader: Reader) -> None:
+    if type(value) is DuplicateKeys:
+        for key, count in value.duplicates.items():
+            reader.problem(join(path, key), duplicate_message(key, count))
 
 
 class Field:
@@ -154,6 +255,7 @@ class Leaf(Field):
         if type(value) is not self._json_type:
             if isinstance(value, NonFinite):
                 return reader.problem(path, non_finite_message(value.token))
+            reader.skipped(value, path)
             return reader.problem(path, _not_type(self, value))
         try:
             return self._parse(value)
@@ -486,7 +588,12 @@ class Object(Field):
 
     def read(self, value: object, path: str, reader: Reader, *, tag: str | None = None) -> object:
         if not isinstance(value, dict):
+            if reader.observer is not None:
+                reader.observer.not_an_object(self, value, path)
+            reader.skipped(value, path)
             return reader.problem(path, _not_type(self, value))
+        if reader.observer is not None:
+            return self._read_observed(value, path, reader, reader.observer, tag)
         failed = False
         if type(value) is DuplicateKeys:
             for key, count in value.duplicates.items():
@@ -499,6 +606,7 @@ class Object(Field):
             if spec is None:
                 if key != tag:
                     failed = self._unknown(key, join(path, key), reader) or failed
+                    reader.skipped(item, join(path, key))
                 continue
             result = spec.kind.read(item, join(path, key), reader)
             if result is FAILED:
@@ -512,6 +620,46 @@ class Object(Field):
                     failed = True
         if failed:
             return FAILED
+        return self._build(kwargs, path, reader)
+
+    def _read_observed(
+        self, value: dict[str, Any], path: str, reader: Reader, observer: Observer, tag: str | None
+    ) -> object:
+        """Read as a runtime reads: the observer picks the keys and notes what it sees."""
+        fields = self.fields
+        kwargs: dict[str, object] = {}
+        failed = False
+        for name, item, item_path in observer.entries(self, value, path, tag):
+            item = observer.value(self.cls, name, item, item_path)
+            if item is MISSING:
+                continue
+            spec = fields[name]
+            result = spec.kind.read(item, item_path, reader)
+            if result is not FAILED:
+                kwargs[name] = result
+            elif spec.required:
+                kwargs[name] = FAILED
+                failed = True
+            else:
+                observer.unreadable(item_path)  # its default stands in
+        for name, spec in fields.items():
+            if name in kwargs:
+                continue
+            item_path = join(path, name)
+            item = observer.missing(self.cls, name, item_path)
+            if item is not MISSING:
+                result = spec.kind.read(item, item_path, reader)
+                if result is not FAILED:
+                    kwargs[name] = result
+                    continue
+            if spec.required:
+                reader.problem(item_path, f"missing required key {key_text(name)}")
+                failed = True
+        if failed:
+            return FAILED
+        return self._build(kwargs, path, reader)
+
+    def _build(self, kwargs: dict[str, object], path: str, reader: Reader) -> object:
         try:
             return self.cls(**kwargs)
         except ValidationError as error:
@@ -550,6 +698,7 @@ class Array(Field):
 
     def read(self, value: object, path: str, reader: Reader) -> object:
         if type(value) is not list:
+            reader.skipped(value, path)
             return reader.problem(path, _not_type(self, value))
         read = self.item.read
         items = [read(item, f"{path}[{index}]", reader) for index, item in enumerate(value)]
@@ -579,8 +728,13 @@ class Tagged(Field):
 
     def read(self, value: object, path: str, reader: Reader) -> object:
         if not isinstance(value, dict):
+            if reader.observer is not None:
+                reader.observer.not_an_object(self, value, path)
+            reader.skipped(value, path)
             return reader.problem(path, _not_type(self, value))
         tag = value.get("type", FAILED)
+        if tag is FAILED or type(tag) is not str or tag not in self.variants:
+            reader.skipped(value, path)
         tag_path = join(path, "type")
         if tag is FAILED:
             return reader.problem(tag_path, f'missing required key "type" ({self.description})')

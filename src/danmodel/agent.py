@@ -30,7 +30,6 @@ import attrs
 from . import _text, v1, v2
 from ._conversion import Converted
 from ._fields import (
-    FAILED,
     FIELD,
     IFNAME,
     STRING,
@@ -41,12 +40,12 @@ from ._fields import (
     Leaf,
     Nullable,
     Object,
-    Reader,
     ip_text,
     meta,
     network_text,
     validate_by_field,
 )
+from ._reader import read_or_raise
 from .addresses import IPAddress as _IP
 from .addresses import IPInterface, IPNetwork, parse_ip, parse_network
 from .errors import Problem, ValidationError
@@ -284,15 +283,10 @@ def _read(value: object, cls: type[_A], source: str | None, irregular: bool = Fa
     root = _ROOTS.get(cls)
     if root is None:
         raise TypeError(f"expected a danmodel.agent class, found {cls!r}")
-    reader = Reader(strict=True)
-    result = root.read(value, "$", reader)
-    problems = reader.problems
-    if irregular:
-        reported = set(problems)
-        problems.extend(p for p in _text.irregularities(value) if p not in reported)
-    if problems or result is FAILED:
-        raise ValidationError(problems, source=source or _SOURCE)
-    return result  # type: ignore[return-value]
+    result: _A = read_or_raise(
+        value, root, strict=True, source=source or _SOURCE, irregular=irregular
+    )
+    return result
 
 
 @overload

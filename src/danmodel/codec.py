@@ -9,10 +9,9 @@ field explicit (defaults included), 2-space indent, UTF-8, final newline.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast, overload
 
 import attrs
 import cattrs
@@ -20,9 +19,11 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import _text, v1, v2
 from ._canonical import canonical_text
-from ._fast_reader import Invalid, fast_reader
-from ._fields import FAILED, FIELD, Array, Field, Nullable, Object, Reader, Tagged
-from .errors import IgnoredKeysWarning, Problem, ValidationError
+from ._fields import FIELD, Array, Field, Nullable, Object, Tagged
+from ._reader import read_or_raise
+from .errors import Problem, ValidationError
+from .revisions import REVISIONS
+from .revisions import revision as find_revision
 
 if TYPE_CHECKING:
     from .check.profiles import Profile
@@ -66,8 +67,10 @@ _CONFIG_CLASSES = (v1.DanConfig, v2.DanConfig)
 _OBJECT_KINDS: dict[type, Object] = {}
 
 _ROOTS: dict[int, Object] = {
-    1: Object(v1.DanConfig, 'an object {"netns": ..., "devices": [...]} (a DAN config)'),
-    2: Object(v2.DanConfig, 'an object {"netns": ..., "devices": [...]} (a DAN config)'),
+    number: Object(
+        revision.config_class, 'an object {"netns": ..., "devices": [...]} (a DAN config)'
+    )
+    for number, revision in REVISIONS.items()
 }
 
 # --- writing: the private cattrs converter ---------------------------------------------------
@@ -191,6 +194,17 @@ def _object_kind(cls: type) -> Object:
     return kind
 
 
+def _device_root(value: object) -> list[Problem]:
+    """The hint for a lone device object given where a config belongs."""
+    if (
+        isinstance(value, dict)
+        and "devices" not in value
+        and {"device", "network_info"} <= set(value)
+    ):
+        return [Problem(path="$", message=_DEVICE_ROOT)]
+    return []
+
+
 def _read(
     value: object,
     *,
@@ -206,38 +220,27 @@ def _read(
     Raises ValidationError; warns, ``stacklevel`` frames up, of ignored keys.
     """
     if root is None:
-        root = _ROOTS.get(revision)
-        if root is None:
-            raise ValidationError(
-                [Problem(path="$", message=f"unknown format revision {revision!r}; known: 1, 2")],
-                source=source,
-            )
-    if strict and not irregular:
-        try:
-            return fast_reader(root)(value)
-        except (Invalid, ValueError):
-            pass  # not plainly valid: the detailed reader says what and where
-    is_config = root.cls is v2.DanConfig or root.cls is v1.DanConfig
+        found = _ROOTS.get(revision) if type(revision) is int else None
+        if found is None:
+            try:
+                find_revision(revision)
+            except ValueError as error:
+                raise ValidationError(
+                    [Problem(path="$", message=str(error))], source=source
+                ) from None
+        root = cast(Object, found)
+    is_config = root.cls in _CONFIG_CLASSES
     if is_config and type(value) is list:
         raise ValidationError([Problem(path="$", message=_ARRAY_ROOT)], source=source)
-    reader = Reader(strict=strict)
-    config = root.read(value, "$", reader)
-    problems = reader.problems
-    if (
-        is_config
-        and isinstance(value, dict)
-        and "devices" not in value
-        and {"device", "network_info"} <= set(value)
-    ):
-        problems.append(Problem(path="$", message=_DEVICE_ROOT))
-    if irregular:
-        reported = set(problems)
-        problems.extend(p for p in _text.irregularities(value) if p not in reported)
-    if problems or config is FAILED:
-        raise ValidationError(problems, source=source)
-    if reader.ignored:
-        warnings.warn(IgnoredKeysWarning(reader.ignored, source=source), stacklevel=stacklevel)
-    return config
+    return read_or_raise(
+        value,
+        root,
+        strict=strict,
+        source=source,
+        irregular=irregular,
+        stacklevel=stacklevel,
+        notes=_device_root if is_config else None,
+    )
 
 
 @overload

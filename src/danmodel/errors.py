@@ -43,26 +43,36 @@ class ValidationError(DanError, ValueError):
 
     errors: tuple[Problem, ...]
     source: str | None
+    omitted: int
+    """Problems found beyond those listed (a read lists at most 1000)."""
 
-    def __init__(self, errors: Iterable[Problem], *, source: str | None = None) -> None:
+    def __init__(
+        self, errors: Iterable[Problem], *, source: str | None = None, omitted: int = 0
+    ) -> None:
         self.errors = tuple(errors)
         self.source = source
+        self.omitted = omitted
         super().__init__(self._summary())
 
     def _summary(self) -> str:
-        count = len(self.errors)
+        count = len(self.errors) + self.omitted
         noun = "problem" if count == 1 else "problems"
         head = f"{count} {noun} in {self.source or 'DAN config'}"
         if count == 1:
             return f"{head}: {self.errors[0]}"
-        return head + ":\n" + "\n".join(f"  {problem}" for problem in self.errors)
+        lines = [f"  {problem}" for problem in self.errors]
+        if self.omitted:
+            lines.append(f"  and {self.omitted} more")
+        return head + ":\n" + "\n".join(lines)
 
     def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild_validation_error, (self.errors, self.source))
+        return (_rebuild_validation_error, (self.errors, self.source, self.omitted))
 
 
-def _rebuild_validation_error(errors: tuple[Problem, ...], source: str | None) -> ValidationError:
-    return ValidationError(errors, source=source)
+def _rebuild_validation_error(
+    errors: tuple[Problem, ...], source: str | None, omitted: int = 0
+) -> ValidationError:
+    return ValidationError(errors, source=source, omitted=omitted)
 
 
 class IgnoredKeysWarning(UserWarning):

@@ -40,6 +40,7 @@ from . import v1, v2
 from ._model import HostTap, Interface, Neighbor, VhostUser
 from .kernel import IFNAMSIZ, UINT32_MAX, UINT64_MAX, UNIX_SOCKET_PATH_MAX, RouteScope
 from .mac import MacAddress
+from .revisions import revision as find_revision
 from .v2 import Vfio
 
 __all__ = [
@@ -69,8 +70,7 @@ _MAX_ITEMS = 4
 
 
 def _check_revision(revision: int) -> None:
-    if revision not in (1, 2):
-        raise ValueError(f"unknown format revision {revision!r}; known: 1, 2")
+    find_revision(revision)
 
 
 # --- scalars -------------------------------------------------------------------------------
