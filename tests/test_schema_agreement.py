@@ -15,9 +15,11 @@ uses, straight from the schema, and refuses any other keyword.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -28,6 +30,8 @@ from hypothesis.strategies import SearchStrategy
 from danmodel import ValidationError, loads, parse_interface, strategies, to_dict
 from danmodel._fields import IFNAME, PCI_ADDRESS, SOCKET_PATH
 from danmodel.schema import json_schema, validate
+
+Draft202012Validator: Any = importlib.import_module("jsonschema").Draft202012Validator
 
 _THOROUGH = settings.get_current_profile_name() == "thorough"
 _PROFILE_EXAMPLES = settings().max_examples
@@ -72,7 +76,6 @@ def _schema_ok_name(value: object) -> bool:
         and 1 <= len(value) <= 15
         and value not in (".", "..")
         and not _NAME_REFUSED.intersection(value)
-        and not any(0xD800 <= ord(char) <= 0xDFFF for char in value)
     )
 
 
@@ -91,7 +94,6 @@ def _path_gap(value: object) -> bool:
         isinstance(value, str)
         and 1 <= len(value) <= 107
         and "\0" not in value
-        and not any(0xD800 <= ord(char) <= 0xDFFF for char in value)
         and len(value.encode("utf-8")) > 107
     )
 
@@ -178,30 +180,79 @@ def _integral_floats(value: object, path: str = "$") -> tuple[object, list[str]]
     return value, []
 
 
-def assert_agree(document: object, revision: int, *, schema_revision: int | None = None) -> None:
+def _lone_surrogates(value: object, path: str = "$") -> tuple[object, list[str]]:
+    """The document with each lone surrogate in a string value made U+FFFD, and where."""
+    if isinstance(value, str):
+        mended = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+        return mended, [] if mended == value else [path]
+    if isinstance(value, list):
+        items, paths = [], []
+        for index, item in enumerate(value):
+            new, found = _lone_surrogates(item, f"{path}[{index}]")
+            items.append(new)
+            paths += found
+        return items, paths
+    if isinstance(value, dict):
+        entries, paths = {}, []
+        for key, item in value.items():
+            new, found = _lone_surrogates(item, f"{path}.{key}")
+            entries[key] = new
+            paths += found
+        return entries, paths
+    return value, []
+
+
+def assert_agree(
+    document: object, revision: int, *, schema_revision: int | None = None
+) -> Expectation:
     """The schema's verdict is the loader's, apart from the inexpressible rules.
 
     ``schema_revision`` pits the loader against another revision's schema (a self-test).
+    Returns what any other validator of the schema must answer (see :class:`Expectation`).
     """
     schema = schema_problems(document, schema_revision or revision)
     loader = loader_problems(document, revision)
     normalized, floats = _integral_floats(document)
-    if floats:  # integer-spelling: JSON Schema reads 1500.0 as 1500; the loader refuses it
-        assert loader, (document, floats)
+    normalized, surrogates = _lone_surrogates(normalized)
+    # integer-spelling: JSON Schema reads 1500.0 as 1500; lone-surrogates: no portable
+    # pattern names one. The loader refuses both; the schema judges the document as if
+    # they were written 1500 and U+FFFD.
+    if floats or surrogates:
+        assert loader, (document, floats, surrogates)
         again = schema_problems(normalized, schema_revision or revision)
         assert [path for path, _ in schema] == [path for path, _ in again]
         loader = loader_problems(normalized, revision)
+    spelled = bool(floats or surrogates)
     gaps = _gaps(normalized)
     expressible = [(path, message) for path, message in loader if path not in gaps]
     if not expressible:
         assert schema == [], (document, loader, schema)
-        return
+        return Expectation(valid=True, spelled=spelled)
     assert schema, (document, loader)
     # Every place the loader refuses, the schema refuses too (the loader's "$" line for
     # a lone device object comes with the missing "$.devices" both report).
     schema_paths = {path for path, _ in schema}
     missed = [(path, m) for path, m in expressible if path not in schema_paths and path != "$"]
     assert not missed, (document, missed, schema)
+    return Expectation(valid=False, spelled=spelled)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a validator of the schema must say of a document, by :func:`assert_agree`.
+
+    ``valid``: the verdict the schema's rules give. ``spelled``: the document holds an
+    integral float or a lone surrogate, which the loader refuses and the schema cannot
+    see; a validator that does refuse such a document (reading 1500.0 as a non-integer,
+    say) agrees with the loader, so that answer is allowed too.
+    """
+
+    valid: bool
+    spelled: bool
+
+    def allows(self, verdict: bool) -> bool:
+        """Whether a validator's verdict (True: valid) is one the rules allow."""
+        return verdict == self.valid or (self.spelled and not verdict)
 
 
 # --- generator 1: valid configs from danmodel.strategies -------------------------------------
@@ -238,6 +289,7 @@ _HANDLED = {
     "maxLength",
     "minimum",
     "maximum",
+    "not",
 }
 
 
@@ -273,8 +325,14 @@ def from_schema(
         return st.lists(from_schema(schema["items"], root), max_size=2)
     if kind == "string":
         lengths = schema.get("minLength", 0), schema.get("maxLength", math.inf)
-        return st.from_regex(schema["pattern"], fullmatch=True).filter(
-            lambda s: lengths[0] <= len(s) <= lengths[1]
+        strings = (
+            st.from_regex(schema["pattern"], fullmatch=True) if "pattern" in schema else st.text()
+        )
+        refused = Draft202012Validator(schema["not"]) if "not" in schema else None
+        return strings.filter(
+            lambda s: (
+                lengths[0] <= len(s) <= lengths[1] and (refused is None or not refused.is_valid(s))
+            )
         )
     assert kind == "object", kind
     assert schema["additionalProperties"] is False
@@ -520,3 +578,16 @@ def test_the_comparison_notices_a_disagreement() -> None:
     assert_agree(document, 2)
     with pytest.raises(AssertionError):
         assert_agree(document, 1, schema_revision=2)
+
+
+def test_lone_surrogates_are_refused_by_the_loader_only() -> None:
+    document = {**_config(name="eth\ud800"), "netns": "\udfff"}
+    assert sorted(path for path, _ in loader_problems(document, 2)) == [
+        "$.devices[0].name",
+        "$.netns",
+    ]
+    assert schema_problems(document, 2) == []
+    assert assert_agree(document, 2) == Expectation(valid=True, spelled=True)
+    # Next to an error the schema sees, the document is refused by both.
+    document["devices"][0]["guest_mac"] = "02:00:00:00:00:01\n"
+    assert assert_agree(document, 2) == Expectation(valid=False, spelled=True)

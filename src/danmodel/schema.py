@@ -1,4 +1,4 @@
-"""JSON Schema (draft 2020-12) of each format revision, generated from the model.
+"""JSON Schema of each format revision, generated from the model, in two editions.
 
 The schema is built from the fields' kinds and docs, so it follows the model:
 every key the loader knows, with its description, default and constraints,
@@ -15,9 +15,16 @@ and no other key. It accepts a parsed document exactly when
 :func:`validate` checks a document with the ``jsonschema`` package, which is
 an extra: ``pip install 'danmodel[schema]'``. Generating the schema needs
 nothing beyond danmodel, and ``import danmodel`` does not import this module.
-The checked-in files ``schema/v{N}/dan-config.schema.json`` are
-:func:`schema_text` of each revision; ``danmodel schema --write schema``
-regenerates them.
+Each revision has a draft 2020-12 edition and a draft-07 edition (for
+validators that stop at draft 7), built from the same definitions; every
+``pattern`` stays in the part of regex syntax that Python's ``re``, ECMA-262
+(``u`` flag), Go's ``regexp`` (RE2) and Rust's ``regex`` read alike. The
+checked-in files ``schema/v{N}/...`` are :func:`schema_files`.
+
+>>> sorted(schema_files())[:2]
+['v1/dan-config.draft-07.schema.json', 'v1/dan-config.schema.json']
+>>> json_schema(2, edition="draft-07")["$schema"]
+'http://json-schema.org/draft-07/schema#'
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import functools
 import importlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 import attrs
@@ -40,23 +47,39 @@ from .kernel import IFNAMSIZ, UINT32_MAX, UINT64_MAX, UNIX_SOCKET_PATH_MAX
 __all__ = [
     "BASE_URI",
     "DRAFT",
+    "DRAFT_07",
+    "EDITIONS",
     "INEXPRESSIBLE",
     "REVISIONS",
     "SCHEMA_FILE",
+    "SCHEMA_FILES",
     "json_schema",
+    "schema_files",
     "schema_id",
     "schema_text",
     "validate",
 ]
 
 DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
-"""The JSON Schema dialect of the generated schemas."""
+"""The JSON Schema dialect of the main edition (``edition="2020-12"``)."""
+
+DRAFT_07: Final = "http://json-schema.org/draft-07/schema#"
+"""The dialect of the draft-07 edition, for validators that stop at draft 7."""
+
+EDITIONS: Final = ("2020-12", "draft-07")
+"""The editions of each revision's schema: the same definitions, two dialects."""
 
 REVISIONS: Final = (1, 2)
 """The format revisions that have a schema."""
 
 SCHEMA_FILE: Final = "v{revision}/dan-config.schema.json"
-"""Where a revision's schema lives, relative to the repository's ``schema/`` folder."""
+"""Where a revision's 2020-12 schema lives, relative to the repository's ``schema/`` folder."""
+
+SCHEMA_FILES: Final[dict[str, str]] = {
+    "2020-12": SCHEMA_FILE,
+    "draft-07": "v{revision}/dan-config.draft-07.schema.json",
+}
+"""Where each edition of a revision's schema lives, relative to ``schema/``."""
 
 INEXPRESSIBLE: Final[dict[str, str]] = {
     "unique-devices": (
@@ -74,6 +97,11 @@ INEXPRESSIBLE: Final[dict[str, str]] = {
         "Integers are written as integers: JSON Schema counts 1500.0 and 15e2 as "
         "the integer 1500, the loader (and both runtimes) refuse them."
     ),
+    "lone-surrogates": (
+        "Strings are valid Unicode: no lone surrogate escape such as \\ud800. No "
+        "portable pattern can name one (Go and Rust regexes have no surrogate code "
+        "points), and Go and Rust JSON parsers never produce one."
+    ),
     "json-text": (
         "Rules on the JSON text, which a schema never sees: no key twice in one "
         "object, no NaN or Infinity, UTF-8 without a byte order mark, at most 16 MiB."
@@ -82,44 +110,63 @@ INEXPRESSIBLE: Final[dict[str, str]] = {
 """What ``loads(strict=True)`` checks beyond the schema: rule name -> rule."""
 
 # --- patterns ------------------------------------------------------------------------------
-# Written for both regex dialects validators use: ECMA-262 with the "u" flag (ajv,
-# check-jsonschema) and Python's re (jsonschema). Only classes, groups, counted
-# repetition and lookahead; no \d, \s or \w, whose meaning differs. Python's "$" also
-# matches before a final newline, hence "$(?!\n)" as the end anchor.
+# Written in the part of regex syntax every validator's engine reads alike: Python's re
+# (jsonschema, fastjsonschema), ECMA-262 with the "u" flag (ajv, check-jsonschema), RE2
+# (Go's regexp) and Rust's regex (jsonschema-rs). Only literal characters, \xHH and
+# \. escapes, classes, plain groups, alternation and counted repetition: no lookaround,
+# no back-reference, no \uXXXX, no (?:...), no \d, \s or \w (whose meanings differ).
+# Python's "$" also matches before a final newline, so each definition that refuses a
+# newline says so once more with "not", outside the pattern (_NO_NEWLINE).
 
-_END = r"$(?!\n)"
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
-_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
-_HEXTET = r"[0-9A-Fa-f]{1,4}"
-_PREFIX4 = r"(?:3[0-2]|[12]?[0-9])"
-_PREFIX6 = r"(?:12[0-8]|1[01][0-9]|[1-9]?[0-9])"
-_SURROGATES = r"\uD800-\uDFFF"
-_IFNAME_REFUSED = r"/:\u0000\t\n\u000B\f\r \u00A0" + _SURROGATES
+_NO_NEWLINE: Final = {"pattern": "\\n"}
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = rf"{_OCTET}(\.{_OCTET}){{3}}"
+_HEXTET = "[0-9A-Fa-f]{1,4}"
+_PREFIX4 = "(3[0-2]|[12]?[0-9])"
+_PREFIX6 = "(12[0-8]|1[01][0-9]|[1-9]?[0-9])"
+# Bytes the kernel refuses in interface names, as characters: '/', ':', NUL, \t to \r,
+# space and U+00A0 (its isspace() counts the byte 0xa0).
+_IFNAME_REFUSED = r"/:\x00\x09-\x0D\x20\xA0"
+
+
+def _repeat(unit: str, low: int, high: int) -> str:
+    """``unit`` repeated ``low`` to ``high`` times, with no empty or one-off counts."""
+    if high == 0:
+        return ""
+    if (low, high) == (1, 1):
+        return unit
+    count = f"{{{low}}}" if low == high else f"{{{low},{high}}}"
+    return f"({unit}){count}"
 
 
 def _ipv6() -> str:
     """IPv6 text as Python's ipaddress reads it: 8 hextets, or fewer around one "::"."""
 
-    def left(count: int) -> str:
-        return "" if count == 0 else rf"(?:{_HEXTET}:){{{count - 1}}}{_HEXTET}"
+    def left(count: int) -> str:  # exactly ``count`` hextets before "::"
+        return "" if count == 0 else _repeat(f"{_HEXTET}:", count - 1, count - 1) + _HEXTET
 
-    def right(most: int) -> str:
-        return "" if most == 0 else rf"(?:{_HEXTET}(?::{_HEXTET}){{0,{most - 1}}})?"
+    def right(most: int) -> str:  # at most ``most`` hextets after "::"
+        return "" if most == 0 else f"({_HEXTET}{_repeat(f':{_HEXTET}', 0, most - 1)})?"
 
-    forms = [rf"(?:{_HEXTET}:){{7}}{_HEXTET}", rf"(?:{_HEXTET}:){{6}}{_IPV4}"]
+    forms = [_repeat(f"{_HEXTET}:", 7, 7) + _HEXTET, _repeat(f"{_HEXTET}:", 6, 6) + _IPV4]
     forms += [f"{left(count)}::{right(7 - count)}" for count in range(8)]
     # An IPv4 tail counts as two hextets.
-    forms += [rf"{left(count)}::(?:{_HEXTET}:){{0,{5 - count}}}{_IPV4}" for count in range(6)]
-    return "(?:" + "|".join(forms) + ")"
+    forms += [f"{left(count)}::{_repeat(f'{_HEXTET}:', 0, 5 - count)}{_IPV4}" for count in range(6)]
+    return "(" + "|".join(forms) + ")"
 
 
 _IPV6 = _ipv6()
-_IP = f"(?:{_IPV4}|{_IPV6})"
-_CIDR = f"(?:{_IPV4}/{_PREFIX4}|{_IPV6}/{_PREFIX6})"
+_IP = f"{_IPV4}|{_IPV6}"
+_CIDR = f"{_IPV4}/{_PREFIX4}|{_IPV6}/{_PREFIX6}"
 
 
 def _pattern(body: str) -> str:
-    return f"^(?:{body}){_END}"
+    return f"^({body})$"
+
+
+def _line(body: str, **extra: object) -> dict[str, object]:
+    """A one-line string matching ``body``: the pattern, and no newline (see _NO_NEWLINE)."""
+    return {"type": "string", **extra, "pattern": _pattern(body), "not": dict(_NO_NEWLINE)}
 
 
 def _ref(name: str) -> dict[str, object]:
@@ -131,7 +178,6 @@ def _or_empty(name: str) -> dict[str, object]:
 
 
 _NULL: Final = {"type": "null"}
-_TEXT_PATTERN = _pattern(f"[^{_SURROGATES}]*")
 
 # The definition of each leaf kind (by Leaf.schema), and of the values they refer to.
 # Titles are filled in from the kinds' own descriptions where a kind exists.
@@ -149,15 +195,13 @@ _LEAF_DEFS: Final[dict[str, dict[str, object]]] = {
         "maximum": UINT64_MAX,
     },
     "text": {
-        "description": "Any text (valid Unicode: no lone surrogate escape such as \\ud800).",
+        "description": "Any text (valid Unicode: see lone-surrogates in $comment at the top).",
         "type": "string",
-        "pattern": _TEXT_PATTERN,
     },
     "nonempty_text": {
         "description": "Any non-empty text (valid Unicode).",
         "type": "string",
         "minLength": 1,
-        "pattern": _TEXT_PATTERN,
     },
     "interface_name": {
         "description": (
@@ -168,7 +212,8 @@ _LEAF_DEFS: Final[dict[str, dict[str, object]]] = {
         "type": "string",
         "minLength": 1,
         "maxLength": IFNAMSIZ - 1,
-        "pattern": _pattern(rf"(?!\.\.?$)[^{_IFNAME_REFUSED}]+"),
+        "pattern": _pattern(f"[^{_IFNAME_REFUSED}]*"),
+        "not": {"anyOf": [{"enum": [".", ".."]}, dict(_NO_NEWLINE)]},
     },
     "socket_path": {
         "description": (
@@ -177,21 +222,19 @@ _LEAF_DEFS: Final[dict[str, dict[str, object]]] = {
         "type": "string",
         "minLength": 1,
         "maxLength": UNIX_SOCKET_PATH_MAX,
-        "pattern": _pattern(rf"[^\u0000{_SURROGATES}]+"),
+        "pattern": _pattern(r"[^\x00]*"),
     },
     "pci_address": {
         "description": (
             "A host PCI address DDDD:BB:DD.F in lower-case hex as in sysfs, device at most 1f, "
             "function at most 7, e.g. 0000:85:02.5."
         ),
-        "type": "string",
-        "pattern": _pattern(r"[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]"),
+        **_line(r"[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]"),
     },
     "mac": {
         "title": "a MAC address xx:xx:xx:xx:xx:xx",
         "description": "A MAC address: 6 hex octets, either case, separated by colons.",
-        "type": "string",
-        "pattern": _pattern(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}"),
+        **_line("[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}"),
     },
     "mac_or_empty": {
         "description": 'A MAC address, or "" for none.',
@@ -203,8 +246,7 @@ _LEAF_DEFS: Final[dict[str, dict[str, object]]] = {
             "A plain IPv4 (dotted quad, no leading zeros) or IPv6 address (IPv4 tail "
             "allowed, no zone id)."
         ),
-        "type": "string",
-        "pattern": _pattern(_IP),
+        **_line(_IP),
     },
     "ip_or_empty": {
         "description": 'An IP address, or "" for none.',
@@ -212,8 +254,7 @@ _LEAF_DEFS: Final[dict[str, dict[str, object]]] = {
     },
     "cidr": {
         "description": "An address with its prefix length, ip/prefix; host bits allowed.",
-        "type": "string",
-        "pattern": _pattern(_CIDR),
+        **_line(_CIDR),
     },
     "network": {
         "title": "a network ip/prefix",
@@ -221,8 +262,7 @@ _LEAF_DEFS: Final[dict[str, dict[str, object]]] = {
             "A network, ip/prefix. Its host bits must be zero, which this schema cannot "
             "check (see $comment at the top)."
         ),
-        "type": "string",
-        "pattern": _pattern(_CIDR),
+        **_line(_CIDR),
     },
     "network_or_empty": {
         "description": 'A network, or "" for none.',
@@ -230,8 +270,7 @@ _LEAF_DEFS: Final[dict[str, dict[str, object]]] = {
     },
     "neighbor_ip": {
         "description": "An IP address, plain or with its prefix length (ip/prefix).",
-        "type": "string",
-        "pattern": _pattern(f"(?:{_IPV4}(?:/{_PREFIX4})?|{_IPV6}(?:/{_PREFIX6})?)"),
+        **_line(f"{_IPV4}(/{_PREFIX4})?|{_IPV6}(/{_PREFIX6})?"),
     },
 }
 
@@ -360,19 +399,30 @@ def _check_revision(revision: int) -> type:
     return config
 
 
+def _check_edition(edition: str) -> str:
+    if edition not in SCHEMA_FILES:
+        known = ", ".join(EDITIONS)
+        raise ValueError(f"unknown schema edition {edition!r}; known: {known}")
+    return SCHEMA_FILES[edition]
+
+
 BASE_URI: Final = "https://danmodel.invalid/schema/"
 """Base of the schemas' ``$id``: a name, not a download address (``.invalid`` never resolves)."""
 
 
-def schema_id(revision: int) -> str:
-    """The ``$id`` of a revision's schema: :data:`BASE_URI` and its :data:`SCHEMA_FILE`."""
+def schema_id(revision: int, *, edition: str = "2020-12") -> str:
+    """The ``$id`` of a revision's schema: :data:`BASE_URI` and its file (:data:`SCHEMA_FILES`)."""
     _check_revision(revision)
-    return BASE_URI + SCHEMA_FILE.format(revision=revision)
+    return BASE_URI + _check_edition(edition).format(revision=revision)
 
 
-def json_schema(revision: int = 2) -> dict[str, Any]:
-    """A new copy of the JSON Schema of format ``revision`` (1 or 2), as JSON-ready data."""
+def json_schema(revision: int = 2, *, edition: str = "2020-12") -> dict[str, Any]:
+    """A new copy of the JSON Schema of format ``revision`` (1 or 2), as JSON-ready data.
+
+    ``edition`` is ``"2020-12"`` or ``"draft-07"`` (see :func:`_draft_07`).
+    """
     config = _check_revision(revision)
+    _check_edition(edition)
     builder = _Builder()
     root = builder.model(config)
     body = builder.defs.pop(root)
@@ -388,12 +438,61 @@ def json_schema(revision: int = 2) -> dict[str, Any]:
         **body,
         "$defs": builder.finish(),
     }
+    if edition == "draft-07":
+        return _draft_07(schema, schema_id(revision, edition=edition))
     return schema
 
 
-def schema_text(revision: int = 2) -> str:
+def _draft_07(schema: dict[str, Any], identifier: str) -> dict[str, Any]:
+    """The draft-07 spelling of a 2020-12 schema built by :class:`_Builder`.
+
+    The definitions move from ``$defs`` to ``definitions``. Draft 7 ignores every
+    keyword beside a ``$ref``, so a ``$ref`` that carries a ``description`` or a
+    ``default`` goes into an ``allOf`` of one. Every other keyword the builder
+    uses means the same in both drafts, and so do the verdicts.
+    """
+
+    def convert(node: object) -> object:
+        if isinstance(node, list):
+            return [convert(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, object] = {key: convert(value) for key, value in node.items()}
+        ref = out.get("$ref")
+        if isinstance(ref, str):
+            out["$ref"] = ref.replace("#/$defs/", "#/definitions/", 1)
+            if len(out) > 1:
+                assert "allOf" not in out, out  # the builder never puts one beside a $ref
+                out["allOf"] = [{"$ref": out.pop("$ref")}]
+        return out
+
+    converted: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$defs":
+            converted["definitions"] = {name: convert(item) for name, item in value.items()}
+        else:
+            converted[key] = convert(value)
+    converted["$schema"] = DRAFT_07
+    converted["$id"] = identifier
+    return converted
+
+
+def schema_text(revision: int = 2, *, edition: str = "2020-12") -> str:
     """The schema as the checked-in file holds it: 2-space indent, ASCII, final newline."""
-    return json.dumps(json_schema(revision), indent=2, ensure_ascii=True) + "\n"
+    return json.dumps(json_schema(revision, edition=edition), indent=2, ensure_ascii=True) + "\n"
+
+
+def schema_files(revisions: Iterable[int] = REVISIONS) -> dict[str, str]:
+    """Every edition of each of ``revisions``: path relative to ``schema/`` -> text.
+
+    What the repository's ``schema/`` folder holds, and what ``danmodel schema
+    --write DIR`` writes.
+    """
+    return {
+        SCHEMA_FILES[edition].format(revision=revision): schema_text(revision, edition=edition)
+        for revision in revisions
+        for edition in EDITIONS
+    }
 
 
 # --- validation with jsonschema (the "schema" extra) ---------------------------------------
