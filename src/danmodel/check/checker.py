@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Iterable
 
 from .. import _text, v1, v2
-from ..codec import from_dict
-from ..errors import IgnoredKeysWarning, Problem, ValidationError
+from ..errors import ValidationError
 from . import facts as _facts
-from .facts import Fact
+from .facts import Fact, prefixes
 from .findings import Finding
 from .profiles import Profile, profile
 from .rules import RULES, Context, Rule, Severity
@@ -43,7 +40,7 @@ def _run(
     context: Context,
     rules: Iterable[Rule],
     mapped: Callable[[str], str] | None = None,
-    unset: Sequence[str] = (),
+    unset: Collection[str] = frozenset(),
 ) -> list[Finding]:
     """The findings of ``rules``; config paths ``mapped`` to the document, none under ``unset``."""
     findings = []
@@ -52,7 +49,7 @@ def _run(
             path = hit.path
             if rule.reads == "config" and mapped is not None:
                 path = mapped(path)
-                if any(_within(path, outer) for outer in unset):
+                if unset and any(prefix in unset for prefix in prefixes(path)):
                     continue  # a default put in place of a value danmodel cannot read
             findings.append(
                 Finding(
@@ -66,64 +63,6 @@ def _run(
                 )
             )
     return findings
-
-
-_OPTIONAL = frozenset(
-    {
-        *("netns", "guest_mac", "mtu", "ntype", "flags", "queue_num", "queue_size", "dest"),
-        *("gateway", "source", "scope", "ip_address", "hardware_addr", "state"),
-    }
-)
-"""Keys with a default: a value danmodel cannot read is left out to load the rest."""
-_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
-
-
-def _unset(view: object, path: str) -> bool:
-    """Remove the optional key at ``path`` from ``view``; False when it is not one."""
-    steps = [(match[1], match[2]) for match in _STEP.finditer(path, 1)]
-    if not path.startswith("$") or "".join(m[0] for m in _STEP.finditer(path, 1)) != path[1:]:
-        return False
-    if not steps or steps[-1][0] not in _OPTIONAL:
-        return False
-    node: Any = view
-    for key, index in steps[:-1]:
-        if key is not None and isinstance(node, dict) and key in node:
-            node = node[key]
-        elif index is not None and isinstance(node, list) and int(index) < len(node):
-            node = node[int(index)]
-        else:
-            return False
-    if not isinstance(node, dict) or steps[-1][0] not in node:
-        return False
-    del node[steps[-1][0]]
-    return True
-
-
-def _load(view: object) -> tuple[v2.DanConfig | None, tuple[Problem, ...], list[str]]:
-    """Load the runtime's view; leave out unreadable optional values to load the rest.
-
-    Returns the config (None if it still cannot load), the loader's problems,
-    and the paths left out.
-    """
-    problems: tuple[Problem, ...] = ()
-    unset: list[str] = []
-    for _attempt in range(3):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", IgnoredKeysWarning)  # each one is a finding already
-            try:
-                return from_dict(view, strict=False), problems, unset
-            except ValidationError as error:
-                found = error.errors
-        problems = problems or found
-        removed = [problem.path for problem in found if _unset(view, problem.path)]
-        if len(removed) != len(found):
-            break
-        unset += removed
-    return None, problems, unset
-
-
-def _within(path: str, outer: str) -> bool:
-    return path == outer or (path.startswith(outer) and path[len(outer)] in ".[")
 
 
 def check(
@@ -157,15 +96,13 @@ def check(
             for p in error.errors
         )
         return _run(Context(profile=chosen, facts=facts), rules)
-    mapped = _facts.view_path_mapper(raw.renames)
-    config, problems, unset = _load(raw.view)
-    context = Context(profile=chosen, facts=raw.facts, config=config)
-    findings = _run(context, rules, mapped, [mapped(path) for path in unset])
+    context = Context(profile=chosen, facts=raw.facts, config=raw.config)
+    findings = _run(context, rules, raw.to_document, frozenset(raw.unset))
     refused = {finding.path for finding in findings if finding.severity is Severity.ERROR}
     load_facts = tuple(
-        Fact(kind="load-problem", path=mapped(problem.path), text=problem.message)
-        for problem in problems
-        if mapped(problem.path) not in refused
+        Fact(kind="load-problem", path=problem.path, text=problem.message)
+        for problem in raw.problems
+        if problem.path not in refused
     )
     if load_facts:
         value_rules = [rule for rule in rules if rule.id == "value-invalid"]

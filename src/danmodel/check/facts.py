@@ -1,31 +1,36 @@
-"""The raw-file stage of ``danmodel.findings``: facts about the JSON text, and the runtime's view.
+"""What a runtime sees in the raw document: :class:`Fact` s, noted by the one reader.
 
-:func:`read` parses a document and walks it with the format's keys, noting
-:class:`Fact` s the model cannot see (unknown, duplicate and missing keys,
-values only one runtime parses, arrays for objects). It also builds the
-*view*: the document as the runtime reads it (unknown keys dropped; for the
-Go runtime keys folded case-insensitively, duplicate objects merged, Go
-defaults and normalisations applied), which the model stage then loads.
+:func:`read` parses a document and reads it with danmodel's reader in facts
+mode, through :class:`RuntimeReading`, an observer that reads as the runtime
+does (runtime-rs: exact keys, unknown keys ignored, addresses that are not
+``ip/prefix`` skipped; the Go runtime: keys matched case-insensitively,
+duplicate objects merged, null as the zero value, its own MAC, gateway and
+dest readings) and notes the facts the model cannot see: unknown, duplicate
+and missing keys, values only one runtime parses, arrays for objects. The
+rules of :mod:`danmodel.check.rules` look at the facts and at the config read.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 import attrs
 
 from .. import _text, v2
-from .._model import HostTap, Interface, Neighbor, VhostUser
+from .._fields import FAILED, MISSING, Field, Object, Observer, Tagged
+from .._model import Interface
 from .._paths import join
+from .._reader import read as read_value
 from .._text import DuplicateKeys
 from ..addresses import parse_interface, parse_ip
+from ..errors import Problem
 from ..mac import MacAddress
 
-__all__ = ["Fact", "Raw", "go_parse_mac", "read", "view_path_mapper"]
+__all__ = ["Fact", "PathMap", "Raw", "RuntimeReading", "go_parse_mac", "prefixes", "read"]
 
 
 @attrs.frozen(kw_only=True)
@@ -43,41 +48,6 @@ class Fact:
     line: int | None = None
     """1-based line of a JSON syntax error."""
     column: int | None = None
-
-
-@attrs.frozen
-class _Level:
-    """The keys of one kind of object, and the kinds of objects below them."""
-
-    fields: tuple[str, ...]
-    objects: Mapping[str, _Level] = attrs.field(factory=dict)
-    arrays: Mapping[str, _Level] = attrs.field(factory=dict)
-
-
-def _names(cls: type) -> tuple[str, ...]:
-    return tuple(field.name for field in attrs.fields(cls))
-
-
-_HOSTS = {"host-tap": HostTap, "vhost-user": VhostUser, "vfio": v2.Vfio}
-_HOST = _Level(("type",))  # fields depend on the type; see _host_fields
-_INTERFACE = _Level(_names(Interface))
-_ROUTE = _Level(_names(v2.Route))
-_NEIGHBOR = _Level(_names(Neighbor))
-_NETWORK_INFO = _Level(
-    _names(v2.NetworkInfo),
-    objects={"interface": _INTERFACE},
-    arrays={"routes": _ROUTE, "neighbors": _NEIGHBOR},
-)
-_DEVICE = _Level(_names(v2.DanDevice), objects={"device": _HOST, "network_info": _NETWORK_INFO})
-_ROOT = _Level(_names(v2.DanConfig), arrays={"devices": _DEVICE})
-
-
-def _host_fields(value: Mapping[str, object]) -> tuple[str, ...]:
-    tag = value.get("type")
-    cls = _HOSTS.get(tag) if type(tag) is str else None
-    if cls is not None:
-        return ("type", *_names(cls))
-    return ("type", *{name: None for cls in _HOSTS.values() for name in _names(cls)})
 
 
 _GO_MAC = re.compile(
@@ -106,189 +76,259 @@ def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-@attrs.frozen
-class Raw:
-    """The result of reading a document: facts, the runtime's view, path renames."""
+_HOST_FIELDS = tuple(
+    dict.fromkeys(
+        name
+        for variant in (v2.HostTap, v2.VhostUser, v2.Vfio)
+        for name in attrs.fields_dict(variant)
+    )
+)
+"""Every key of every device variant, for a device whose type danmodel cannot read."""
 
-    facts: tuple[Fact, ...]
-    view: object
-    renames: tuple[tuple[str, str], ...]
-    """(path in the view, path in the document), where the two differ."""
+_STEP = re.compile(r"\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\['(?:[^'\\]|\\.)*'\]")
 
 
-class _Walk:
-    def __init__(self, go: bool) -> None:
+def prefixes(path: str) -> list[str]:
+    """``path`` and its ancestors, longest first: ``$.a[0].b``, ``$.a[0]``, ``$.a``, ``$``."""
+    ends = [match.end() for match in _STEP.finditer(path)]
+    return [path[:end] for end in reversed(ends)] + ["$"]
+
+
+class PathMap:
+    """Paths in the config the runtime reads, to paths in the document, and back.
+
+    They differ where a key was matched case-insensitively or array entries
+    were skipped; each such place is kept once, and a path is mapped through
+    its longest recorded ancestor (time: its depth).
+    """
+
+    def __init__(self) -> None:
+        self._to_document: dict[str, str] = {}
+        self._to_config: dict[str, str] = {}
+
+    def add(self, config: str, document: str) -> None:
+        if config != document:
+            self._to_document[config] = document
+            self._to_config[document] = config
+
+    @staticmethod
+    def _through(table: dict[str, str], path: str) -> str:
+        if not table:
+            return path
+        for prefix in prefixes(path):
+            mapped = table.get(prefix)
+            if mapped is not None:
+                return mapped + path[len(prefix) :]
+        return path
+
+    def to_document(self, path: str) -> str:
+        """Where a place of the config is in the document."""
+        return self._through(self._to_document, path)
+
+    def to_config(self, path: str) -> str:
+        """Where a place of the document is in the config."""
+        return self._through(self._to_config, path)
+
+
+class RuntimeReading(Observer):
+    """Reads a document as runtime-rs (``go=False``) or the Go runtime (``go=True``) does."""
+
+    def __init__(self, *, go: bool) -> None:
         self.go = go
         self.facts: list[Fact] = []
-        self.renames: list[tuple[str, str]] = []
+        self.paths = PathMap()
+        self.unset: list[str] = []
+        """Document paths of optional values danmodel could not read (defaults stand in)."""
 
     def fact(
         self, kind: str, path: str, text: str = "", other: str = "", flag: bool = False
     ) -> None:
         self.facts.append(Fact(kind=kind, path=path, text=text, other=other, flag=flag))
 
-    def obj(self, value: object, path: str, view_path: str, level: _Level) -> object:
-        if isinstance(value, list):
-            fields = _host_fields({}) if level is _HOST else level.fields
-            self.fact("array-for-object", path, other=", ".join(fields))
-            return value
-        if not isinstance(value, dict):
-            return value  # the loader reports the wrong type
+    # --- keys ----------------------------------------------------------------------------
+
+    def entries(
+        self, kind: Object, value: dict[str, Any], path: str, tag: str | None
+    ) -> list[tuple[str, object, str]]:
+        fields: Sequence[str] = tuple(kind.fields)
         pairs = value.pairs if type(value) is DuplicateKeys else list(value.items())
         if type(value) is DuplicateKeys:
             for key, count in value.duplicates.items():
                 values = [item for name, item in pairs if name == key]
                 merged = all(isinstance(item, dict) for item in values)
                 self.fact("duplicate-key", join(path, key), key, str(count), merged)
-        fields = _host_fields(value) if level is _HOST else level.fields
-        out: dict[str, Any] = {}
-        where: dict[str, str] = {}  # key in the view -> path in the document
+        chosen: dict[str, tuple[object, str]] = {}
         for key, item in pairs:
             target = key
-            if key not in fields:
+            if key == tag:
+                continue
+            if key not in kind.fields:
                 folded = next((name for name in fields if name.casefold() == key.casefold()), "")
+                if folded == "" and tag is not None and key.casefold() == tag:
+                    # "Type": the device type picks the variant by its exact key only
+                    self.fact("unknown-key", join(path, key), key, tag, flag=True)
+                    continue
                 close = folded or next(iter(difflib.get_close_matches(key, fields, 1, 0.7)), "")
                 self.fact("unknown-key", join(path, key), key, close, flag=bool(folded))
                 if not (self.go and folded):
                     continue
-                if folded == "type" and level is _HOST:
-                    continue  # the device type picks the variant: keep the exact key
                 target = folded
+            item_path = join(path, key)
             if self.go and item is None:
-                out.pop(target, None)  # Go leaves the zero value
+                chosen.pop(target, None)  # Go leaves the zero value
                 continue
-            old = out.get(target)
-            if self.go and isinstance(old, dict) and isinstance(item, dict):
-                item = _merge(old, item)
-            out[target] = item
-            where[target] = join(path, key)
-        for key, item in list(out.items()):
-            child_path, child_view = where[key], join(view_path, key)
-            if child_path != child_view:
-                self.renames.append((child_view, child_path))
-            if key in level.objects:
-                out[key] = self.obj(item, child_path, child_view, level.objects[key])
-            elif key in level.arrays and isinstance(item, list):
-                out[key] = self.array(item, child_path, child_view, level.arrays[key])
-        self.leaf_rules(value, out, path, view_path, level)
-        return out
+            old = chosen.get(target)
+            if self.go and old is not None and isinstance(old[0], dict) and isinstance(item, dict):
+                item = _merge(old[0], item)
+            chosen[target] = (item, item_path)
+        config_path = self.paths.to_config(path)
+        entries = []
+        for name, (item, item_path) in chosen.items():
+            self.paths.add(join(config_path, name), item_path)
+            entries.append((name, item, item_path))
+        self._object_facts(kind.cls, value, path)
+        return entries
 
-    def array(self, items: list[Any], path: str, view_path: str, level: _Level) -> list[Any]:
-        return [
-            self.obj(item, f"{path}[{index}]", f"{view_path}[{index}]", level)
-            for index, item in enumerate(items)
-        ]
+    def not_an_object(self, kind: Field, value: object, path: str) -> None:
+        if isinstance(value, list):
+            if isinstance(kind, Tagged):
+                fields: Sequence[str] = ("type", *_HOST_FIELDS)
+            elif isinstance(kind, Object):
+                fields = tuple(kind.fields)
+            else:
+                return
+            self.fact("array-for-object", path, other=", ".join(fields))
 
-    def leaf_rules(
-        self,
-        value: Mapping[str, object],
-        out: dict[str, Any],
-        path: str,
-        view_path: str,
-        level: _Level,
-    ) -> None:
-        if level is _ROOT:
-            if value.get("devices") is None:
-                fix = (
-                    'put the device in a config: {"devices": [...]}'
-                    if {"device", "network_info"} <= set(value)
-                    else ""
-                )
+    def unreadable(self, path: str) -> None:
+        self.unset.append(path)
+
+    # --- values --------------------------------------------------------------------------
+
+    def missing(self, cls: type, name: str, path: str) -> object:
+        if self.go and (
+            (cls is v2.DanConfig and name == "devices")
+            or (cls is Interface and name == "ip_addresses")
+        ):
+            return []  # Go reads a missing or null array as empty
+        return MISSING
+
+    def value(self, cls: type, name: str, value: object, path: str) -> object:
+        if cls is v2.DanDevice and name == "guest_mac":
+            return self._mac(value, path)
+        if cls is Interface and name == "ip_addresses":
+            return self._addresses(value, path)
+        if cls is v2.Route and name in ("gateway", "source"):
+            return self._route_ip(name, value, path)
+        if cls is v2.Route and name == "dest":
+            return self._dest(value, path)
+        return value
+
+    def _object_facts(self, cls: type, value: dict[str, Any], path: str) -> None:
+        """Missing keys whose absence a runtime reads its own way."""
+        if cls is v2.DanConfig and value.get("devices") is None:
+            fix = (
+                'put the device in a config: {"devices": [...]}'
+                if {"device", "network_info"} <= set(value)
+                else ""
+            )
+            self.fact("missing-key", join(path, "devices"), "devices", fix, flag="devices" in value)
+        elif cls is v2.DanDevice and "guest_mac" not in value:
+            self.fact("missing-key", join(path, "guest_mac"), "guest_mac")
+        elif cls is Interface:
+            if "mtu" not in value:
+                self.fact("missing-key", join(path, "mtu"), "mtu")
+            if value.get("ip_addresses") is None:
                 self.fact(
-                    "missing-key", join(path, "devices"), "devices", fix, flag="devices" in value
+                    "missing-key",
+                    join(path, "ip_addresses"),
+                    "ip_addresses",
+                    flag="ip_addresses" in value,
                 )
-                if self.go:
-                    out["devices"] = []
-        elif level is _DEVICE:
-            self.mac(value, out, path)
-        elif level is _INTERFACE:
-            self.interface(value, out, path, view_path)
-        elif level is _ROUTE:
-            self.route(out, path)
 
-    def mac(self, value: Mapping[str, object], out: dict[str, Any], path: str) -> None:
-        mac = value.get("guest_mac")
-        mac_path = join(path, "guest_mac")
-        if "guest_mac" not in value:
-            self.fact("missing-key", mac_path, "guest_mac")
-        elif type(mac) is str:
+    def _mac(self, value: object, path: str) -> object:
+        if type(value) is str:
             try:
-                MacAddress.parse(mac)
+                MacAddress.parse(value)
             except ValueError:
-                octets = go_parse_mac(mac)
-                self.fact("bad-mac", mac_path, mac, flag=octets is not None)
+                octets = go_parse_mac(value)
+                self.fact("bad-mac", path, value, flag=octets is not None)
                 if self.go and octets is not None and len(octets) == 6:
-                    out["guest_mac"] = octets.hex(":")
+                    return octets.hex(":")
+        return value
 
-    def interface(
-        self, value: Mapping[str, object], out: dict[str, Any], path: str, view_path: str
-    ) -> None:
-        if "mtu" not in value:
-            self.fact("missing-key", join(path, "mtu"), "mtu")
-        entries = value.get("ip_addresses")
-        entries_path = join(path, "ip_addresses")
-        if entries is None:
-            self.fact("missing-key", entries_path, "ip_addresses", flag="ip_addresses" in value)
-            if self.go:
-                out["ip_addresses"] = []
-            return
+    def _addresses(self, entries: object, path: str) -> object:
         if not isinstance(entries, list):
-            return
+            return entries
         kept: list[object] = []
+        config_path = self.paths.to_config(path)
         for index, entry in enumerate(entries):
             if type(entry) is str:
                 try:
                     parse_interface(entry)
                 except ValueError:
-                    self.fact("not-cidr", f"{entries_path}[{index}]", entry)
+                    self.fact("not-cidr", f"{path}[{index}]", entry)
                     if not self.go:
                         continue  # runtime-rs skips it
-            if len(kept) != index:
-                view_entries = join(view_path, "ip_addresses")
-                self.renames.append((f"{view_entries}[{len(kept)}]", f"{entries_path}[{index}]"))
+            self.paths.add(f"{config_path}[{len(kept)}]", f"{path}[{index}]")
             kept.append(entry)
-        out["ip_addresses"] = kept
+        return kept
 
-    def route(self, out: dict[str, Any], path: str) -> None:
-        for key in ("gateway", "source"):
-            text = out.get(key)
-            if type(text) is str and text:
-                try:
-                    parse_ip(text)
-                except ValueError:
-                    self.fact("bad-route-ip", join(path, key), text, key)
-                    if self.go:
-                        del out[key]
-        dest = out.get("dest")
+    def _route_ip(self, name: str, text: object, path: str) -> object:
+        if type(text) is str and text:
+            try:
+                parse_ip(text)
+            except ValueError:
+                self.fact("bad-route-ip", path, text, name)
+                if self.go:
+                    return MISSING  # Go reads it as no gateway (source)
+        return text
+
+    def _dest(self, dest: object, path: str) -> object:
         if type(dest) is str and "/" in dest:
             try:
                 interface = parse_interface(dest)
             except ValueError:
-                return
+                return dest
             network: IPv4Network | IPv6Network = interface.network
             if network.network_address != interface.ip:
-                self.fact("host-bits", join(path, "dest"), dest, str(network))
+                self.fact("host-bits", path, dest, str(network))
                 if self.go:
-                    out["dest"] = str(network)
+                    return str(network)
+        return dest
+
+
+@attrs.frozen
+class Raw:
+    """A document as a runtime reads it: facts, the config, what could not be read."""
+
+    facts: tuple[Fact, ...]
+    config: v2.DanConfig | None
+    """The config the runtime reads, or None when danmodel cannot read one."""
+    problems: tuple[Problem, ...]
+    """What danmodel could not read, at document paths."""
+    unset: tuple[str, ...]
+    """Document paths of optional values that defaults stand in for."""
+    to_document: Callable[[str], str]
+    """Maps a path of the config to the document."""
+
+
+_ROOT = Object(v2.DanConfig)
 
 
 def read(data: object, source: str | None, *, go: bool) -> Raw:
-    """Parse ``data`` (JSON text or UTF-8 bytes) and walk it; raises ValidationError if not JSON."""
+    """Parse ``data`` (JSON text or UTF-8 bytes) and read it as the runtime does.
+
+    Raises :class:`~danmodel.errors.ValidationError` if it is not JSON.
+    """
     text = _text.decode_text(data, source)
     parsed = _text.parse(text, source)
-    walk = _Walk(go)
-    view = walk.obj(parsed.value, "$", "$", _ROOT)
-    return Raw(tuple(walk.facts), view, tuple(walk.renames))
-
-
-def view_path_mapper(renames: tuple[tuple[str, str], ...]) -> Callable[[str], str]:
-    """A function turning a path in the view into the path in the document."""
-    ordered = sorted(renames, key=lambda pair: len(pair[0]), reverse=True)
-
-    def mapped(path: str) -> str:
-        for view, document in ordered:
-            if path == view or (path.startswith(view) and path[len(view)] in ".["):
-                return document + path[len(view) :]
-        return path
-
-    return mapped
+    reading = RuntimeReading(go=go)
+    outcome = read_value(parsed.value, _ROOT, strict=False, observer=reading)
+    config = None if outcome.value is FAILED else outcome.value
+    return Raw(
+        tuple(reading.facts),
+        config,  # type: ignore[arg-type]
+        tuple(outcome.problems),
+        tuple(reading.unset),
+        reading.paths.to_document,
+    )
