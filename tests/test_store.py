@@ -12,7 +12,9 @@ import io
 import json
 import os
 import pickle
+import socket
 import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -46,8 +48,11 @@ from danmodel import (
 from danmodel.cli import main
 from danmodel.store import (
     DEFAULT_DIRECTORY,
+    ID_GRAMMARS,
     MAX_SANDBOX_ID_BYTES,
+    Attachment,
     DanStore,
+    IdGrammar,
     InvalidSandboxId,
     SandboxNotFound,
     StoreError,
@@ -55,6 +60,8 @@ from danmodel.store import (
 )
 
 SANDBOX = "0f3a9c2e5b7d41e8a6c3f0b9d2e7a4c1"
+NET_A = Attachment("net-a", "eth0")
+NET_B = Attachment("net-b", "net1")
 
 
 def device(name: str = "eth0", tap: str | None = None, address: str = "10.10.0.5/24") -> DanDevice:
@@ -97,6 +104,8 @@ HOSTILE_IDS: list[tuple[object, str]] = [
     ("abc\x7f", "U+007F"),
     ("abc\x85", "U+0085"),
     ("\udcff", "lone surrogate"),
+    ("..\\..\\x", "it starts with '.'"),
+    (".hidden", "it starts with '.'"),
     ("x" * (MAX_SANDBOX_ID_BYTES + 1), f"the longest is {MAX_SANDBOX_ID_BYTES}"),
     ("é" * (MAX_SANDBOX_ID_BYTES // 2 + 1), "bytes long"),
     (42, "expected a string, found int"),
@@ -104,11 +113,14 @@ HOSTILE_IDS: list[tuple[object, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    "sandbox_id", [SANDBOX, "a", "x" * MAX_SANDBOX_ID_BYTES, "pod 1", "é", ".hidden", "-rf"]
-)
+CNI_IDS = [SANDBOX, "a", "x" * MAX_SANDBOX_ID_BYTES, "Pod_1.a-b", "0", "k8s_POD.default-1"]
+FILE_NAME_IDS = ["pod 1", "é", "-rf", "_x", "a+b", "héllo wörld", "~x"]
+
+
+@pytest.mark.parametrize("sandbox_id", CNI_IDS)
 def test_good_ids(store: DanStore, sandbox_id: str) -> None:
     assert check_sandbox_id(sandbox_id) == sandbox_id
+    assert check_sandbox_id(sandbox_id, grammar="file-name") == sandbox_id
     assert store.path(sandbox_id) == store.directory / f"{sandbox_id}.json"
     store.add_device(sandbox_id, device())
     assert store.sandboxes() == [sandbox_id]
@@ -116,18 +128,76 @@ def test_good_ids(store: DanStore, sandbox_id: str) -> None:
     assert store.remove(sandbox_id)
 
 
+@pytest.mark.parametrize("sandbox_id", FILE_NAME_IDS)
+def test_ids_outside_the_cni_grammar(tmp_path: Path, sandbox_id: str) -> None:
+    """Refused by default with what the CNI grammar says; a file-name store takes them."""
+    cni = DanStore(tmp_path)
+    with pytest.raises(InvalidSandboxId, match="a CNI container id") as caught:
+        cni.add_device(sandbox_id, device())
+    assert "id_grammar='file-name'" in caught.value.reason
+    with pytest.raises(InvalidSandboxId):
+        check_sandbox_id(sandbox_id)
+    assert entries(tmp_path) == []
+    relaxed = DanStore(tmp_path, id_grammar="file-name")
+    assert relaxed.add_device(sandbox_id, device())
+    assert relaxed.sandboxes() == [sandbox_id]
+    assert cni.sandboxes() == []  # a store lists only the ids it accepts
+    assert relaxed.read(sandbox_id).devices == (device(),)
+    assert relaxed.remove(sandbox_id)
+    assert entries(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("sandbox_id", "reason"),
+    [
+        ("-rf", "it starts with '-', and a CNI container id starts with an ASCII letter or digit"),
+        ("_a", "it starts with '_'"),
+        ("pod 1", "it contains ' ', and a CNI container id holds only ASCII letters, digits"),
+        ("abé", "it contains 'é'"),
+        ("a:b", "it contains ':'"),
+        ("a\\b", "it contains '\\\\'"),
+    ],
+)
+def test_cni_grammar_reasons(sandbox_id: str, reason: str) -> None:
+    with pytest.raises(InvalidSandboxId) as caught:
+        check_sandbox_id(sandbox_id)
+    assert caught.value.reason.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    "sandbox_id", [".hidden", ".x.lock", ".x.tmp.0123456789abcdef", ".x.attachments", ".."]
+)
+def test_ids_that_could_be_the_stores_own_files(tmp_path: Path, sandbox_id: str) -> None:
+    """Every grammar refuses a leading '.': the store's own files all begin with one."""
+    assert ID_GRAMMARS == ("cni", "file-name")
+    for grammar in ID_GRAMMARS:
+        with pytest.raises(InvalidSandboxId, match=r"'\.'"):
+            DanStore(tmp_path, id_grammar=grammar).add_device(sandbox_id, device())
+    assert entries(tmp_path) == []
+
+
+def test_bad_grammar(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="id_grammar must be one of cni, file-name"):
+        DanStore(tmp_path, id_grammar="posix")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="grammar must be one of"):
+        check_sandbox_id("a", grammar="posix")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("grammar", ["cni", "file-name"])
 def test_hostile_ids_refused_and_nothing_created(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], grammar: IdGrammar
 ) -> None:
-    """(d) Every operation refuses every hostile id, and nothing appears anywhere."""
+    """(d) Every operation refuses every hostile id, whatever the grammar; nothing appears."""
     inside = tmp_path / "a" / "b" / "dans"
-    store = DanStore(inside)
+    store = DanStore(inside, id_grammar=grammar)
     operations: list[Callable[[object], object]] = [
         store.path,  # type: ignore[list-item]
         store.read,  # type: ignore[list-item]
+        store.attachments,  # type: ignore[list-item]
         lambda sandbox_id: store.write(sandbox_id, DanConfig(devices=[device()])),  # type: ignore[arg-type]
         lambda sandbox_id: store.add_device(sandbox_id, device()),  # type: ignore[arg-type]
         lambda sandbox_id: store.remove_device(sandbox_id, "eth0"),  # type: ignore[arg-type]
+        lambda sandbox_id: store.remove_attachment(sandbox_id, NET_A),  # type: ignore[arg-type]
         store.remove,  # type: ignore[list-item]
     ]
     refusals = 0
@@ -143,7 +213,7 @@ def test_hostile_ids_refused_and_nothing_created(
     assert entries(tmp_path) == []
     report(
         capsys,
-        f"(d) {len(HOSTILE_IDS)} hostile ids x {len(operations)} operations: "
+        f"(d) {grammar}: {len(HOSTILE_IDS)} hostile ids x {len(operations)} operations: "
         f"{refusals} refusals, 0 files created",
     )
 
@@ -493,14 +563,109 @@ def test_directory_that_is_a_file(tmp_path: Path) -> None:
         store.add_device(SANDBOX, device())
 
 
-def test_symlink_as_the_lock_file_is_refused(tmp_path: Path) -> None:
+def _plant(kind: str, lock: Path, outside: Path) -> None:
+    """Put ``kind`` at the lock file's name; ``outside`` is a file or directory beyond the store."""
+    if kind == "symlink":
+        lock.symlink_to(outside / "precious")
+    elif kind == "dangling symlink":
+        lock.symlink_to(outside / "created-if-followed")
+    elif kind == "symlink to a directory":
+        lock.symlink_to(outside)
+    elif kind == "directory":
+        lock.mkdir()
+    elif kind == "directory with entries":
+        lock.mkdir()
+        (lock / "kept").write_text("mine")
+        (lock / "link").symlink_to(outside / "precious")
+    elif kind == "FIFO":
+        os.mkfifo(lock)
+    else:
+        assert kind == "socket"
+        listener = socket.socket(socket.AF_UNIX)
+        try:
+            listener.bind(os.fspath(lock))
+        finally:
+            listener.close()
+
+
+PLANTED = {
+    "symlink": "a symbolic link to ",
+    "dangling symlink": "a dangling symbolic link to ",
+    "symlink to a directory": "a symbolic link to ",
+    "directory": "a directory, not a regular file",
+    "directory with entries": "a directory, not a regular file",
+    "FIFO": "a FIFO, not a regular file",
+    "socket": "a socket, not a regular file",
+}
+
+
+@pytest.mark.parametrize("kind", list(PLANTED))
+def test_planted_lock_file(tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """(d) A lock file that is not a regular file: every locking operation says what it is and
+    how to clear it, nothing is followed or changed, and ``remove`` clears it safely."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious").write_text("untouched")
     store = DanStore(tmp_path / "dans")
-    store.directory.mkdir()
-    (store.directory / f".{SANDBOX}.lock").symlink_to(tmp_path / "planted")
-    with pytest.raises(StoreError, match="cannot open the lock file: it is a symbolic link"):
-        store.add_device(SANDBOX, device())
-    assert entries(tmp_path) == ["dans"]
-    assert entries(store.directory) == [f".{SANDBOX}.lock"]
+    store.add_device(SANDBOX, device(), attachment=NET_A)
+    before = store.path(SANDBOX).read_bytes()
+    lock = store.directory / f".{SANDBOX}.lock"
+    lock.unlink()
+    _plant(kind, lock, outside)
+    locking: list[Callable[[], object]] = [
+        lambda: store.add_device(SANDBOX, device("eth1")),
+        lambda: store.write(SANDBOX, DanConfig(devices=[device("eth9")])),
+        lambda: store.remove_device(SANDBOX, "eth0"),
+        lambda: store.remove_attachment(SANDBOX, NET_A),
+        lambda: store.attachments(SANDBOX),
+    ]
+    for attempt in locking:
+        with pytest.raises(StoreError) as caught:
+            attempt()
+        message = str(caught.value)
+        assert message.startswith(f"{lock}: cannot open the lock file: it is {PLANTED[kind]}")
+        assert f"'danmodel store remove {SANDBOX}' (DanStore.remove)" in message
+        assert isinstance(caught.value, DanError)
+    assert store.read(SANDBOX).devices == (device(),)  # readers take no lock
+    assert store.path(SANDBOX).read_bytes() == before
+    assert entries(outside) == ["precious"]
+    assert (outside / "precious").read_text() == "untouched"
+    if kind == "directory with entries":
+        with pytest.raises(StoreError, match="a directory with entries, which the store does not"):
+            store.remove(SANDBOX)
+        assert sorted(os.listdir(lock)) == ["kept", "link"]
+        assert (lock / "kept").read_text() == "mine"
+        assert store.path(SANDBOX).read_bytes() == before
+        return
+    assert store.remove(SANDBOX)
+    assert entries(store.directory) == []
+    assert entries(outside) == ["precious"]
+    assert (outside / "precious").read_text() == "untouched"
+    assert store.add_device(SANDBOX, device())  # usable again
+    assert stat.S_ISREG(lock.lstat().st_mode)
+    report(capsys, f"(d) planted lock file ({kind}): {len(locking)} operations refused, cleared")
+
+
+def test_lock_file_planted_after_the_look(store: DanStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lock file swapped for a FIFO between the look and the open is caught by fstat."""
+    store.add_device(SANDBOX, device())
+    lock = store.directory / f".{SANDBOX}.lock"
+    real_open = os.open
+    planted: list[bool] = []
+
+    def racing_open(name: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if name == lock.name and not planted:
+            planted.append(True)
+            lock.unlink()
+            os.mkfifo(lock)
+        return real_open(name, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", racing_open)
+    with pytest.raises(StoreError, match="it is a FIFO"):
+        store.add_device(SANDBOX, device("eth1"))
+    monkeypatch.undo()
+    assert store.remove(SANDBOX)
+    assert entries(store.directory) == []
 
 
 def test_write_refuses_to_replace_other_entries(store: DanStore) -> None:
@@ -729,6 +894,285 @@ def test_lock_is_held_during_a_change(store: DanStore, lock_file: Path) -> None:
     worker.join()
     assert done.is_set()
     assert len(store.read(SANDBOX).devices) == 2
+
+
+# --- ownership records (CNI GC) ------------------------------------------------------------
+
+
+def _record(store: DanStore, sandbox_id: str = SANDBOX) -> Path:
+    return store.directory / f".{sandbox_id}.attachments"
+
+
+def test_attachment_is_recorded_beside_the_file(store: DanStore) -> None:
+    assert store.add_device(SANDBOX, device("eth0"), attachment=NET_A)
+    assert store.add_devices(SANDBOX, [device("net1"), device("net2")], attachment=NET_B)
+    assert store.add_device(SANDBOX, device("lo9"))  # no attachment: no record
+    assert store.attachments(SANDBOX) == {"eth0": NET_A, "net1": NET_B, "net2": NET_B}
+    assert _record(store).read_text() == (
+        "{\n"
+        '  "version": 1,\n'
+        '  "devices": {\n'
+        '    "eth0": {\n      "network": "net-a",\n      "ifname": "eth0"\n    },\n'
+        '    "net1": {\n      "network": "net-b",\n      "ifname": "net1"\n    },\n'
+        '    "net2": {\n      "network": "net-b",\n      "ifname": "net1"\n    }\n'
+        "  }\n"
+        "}\n"
+    )
+    assert stat.S_IMODE(_record(store).stat().st_mode) == 0o644
+    assert entries(store.directory) == [
+        f".{SANDBOX}.attachments",
+        f".{SANDBOX}.lock",
+        f"{SANDBOX}.json",
+    ]
+    assert store.sandboxes() == [SANDBOX]
+    # The DAN file is what it would be without records: runtimes never see them.
+    assert store.read(SANDBOX) == DanConfig(
+        devices=[device("eth0"), device("net1"), device("net2"), device("lo9")]
+    )
+
+
+def test_adding_again_is_idempotent_and_claims_unowned_devices(store: DanStore) -> None:
+    assert store.add_device(SANDBOX, device(), attachment=NET_A)
+    assert not store.add_device(SANDBOX, device(), attachment=NET_A)
+    assert not store.add_device(SANDBOX, device())  # no attachment: the record stays
+    assert store.attachments(SANDBOX) == {"eth0": NET_A}
+    assert store.add_device(SANDBOX, device("eth1"))
+    assert store.add_device(SANDBOX, device("eth1"), attachment=NET_B)  # only the record changed
+    assert store.attachments(SANDBOX) == {"eth0": NET_A, "eth1": NET_B}
+
+
+def test_a_device_of_another_attachment_is_refused(store: DanStore) -> None:
+    store.add_device(SANDBOX, device(), attachment=NET_A)
+    with pytest.raises(ValidationError) as caught:
+        store.add_device(SANDBOX, device(), attachment=NET_B)
+    assert str(caught.value.errors[0]) == (
+        "$.devices[0]: device 'eth0' is already in the file for network 'net-a' (ifname "
+        "'eth0'), not for network 'net-b' (ifname 'net1'); remove that attachment first, "
+        "or replace it"
+    )
+    assert store.attachments(SANDBOX) == {"eth0": NET_A}
+    assert store.add_device(SANDBOX, device(), attachment=NET_B, replace=True)
+    assert store.attachments(SANDBOX) == {"eth0": NET_B}
+    assert store.add_device(SANDBOX, device(tap="tap-new"), replace=True)  # an unowned device
+    assert store.attachments(SANDBOX) == {}
+    assert not _record(store).exists()
+
+
+def test_remove_attachment(store: DanStore) -> None:
+    assert store.remove_attachment(SANDBOX, NET_A) == []  # no directory
+    store.add_devices(SANDBOX, [device("eth0"), device("eth2")], attachment=NET_A)
+    store.add_device(SANDBOX, device("net1"), attachment=NET_B)
+    store.add_device(SANDBOX, device("lo9"))
+    assert store.remove_attachment(SANDBOX, NET_A) == ["eth0", "eth2"]
+    assert store.remove_attachment(SANDBOX, NET_A) == []  # DEL twice
+    assert [d.name for d in store.read(SANDBOX).devices] == ["net1", "lo9"]
+    assert store.attachments(SANDBOX) == {"net1": NET_B}
+    assert store.remove_attachment(SANDBOX, Attachment("net-b", "eth0")) == []  # other ifname
+    assert store.remove_attachment(SANDBOX, NET_B) == ["net1"]
+    assert not _record(store).exists()
+    assert store.remove_device(SANDBOX, "lo9")
+    assert entries(store.directory) == []
+    assert store.remove_attachment(SANDBOX, NET_B) == []  # no file
+
+
+def test_removing_the_last_device_removes_every_file(store: DanStore) -> None:
+    store.add_device(SANDBOX, device(), attachment=NET_A)
+    assert store.remove_attachment(SANDBOX, NET_A) == ["eth0"]
+    assert entries(store.directory) == []
+    store.add_device(SANDBOX, device(), attachment=NET_A)
+    assert store.remove_device(SANDBOX, "eth0")
+    assert entries(store.directory) == []
+    store.add_device(SANDBOX, device(), attachment=NET_A)
+    assert store.remove(SANDBOX)
+    assert entries(store.directory) == []
+
+
+def test_remove_device_and_write_drop_records(store: DanStore) -> None:
+    store.add_devices(SANDBOX, [device("eth0"), device("eth1")], attachment=NET_A)
+    assert store.remove_device(SANDBOX, "eth0")
+    assert store.attachments(SANDBOX) == {"eth1": NET_A}
+    store.write(SANDBOX, DanConfig(devices=[device("eth1"), device("eth2")]))
+    assert store.attachments(SANDBOX) == {"eth1": NET_A}
+    store.write(SANDBOX, DanConfig(devices=[device("eth2")]))
+    assert store.attachments(SANDBOX) == {}
+    assert not _record(store).exists()
+
+
+def test_stale_records_are_ignored_and_pruned(store: DanStore) -> None:
+    """A record of a device not in the file (a writer killed between the two files) is ignored."""
+    store.add_device(SANDBOX, device("eth0"), attachment=NET_A)
+    text = _record(store).read_text().replace('"eth0"', '"gone"', 1)
+    _record(store).write_text(text)
+    assert store.attachments(SANDBOX) == {}
+    assert store.remove_attachment(SANDBOX, NET_A) == []
+    assert store.add_device(SANDBOX, device("eth1"), attachment=NET_B)
+    assert json.loads(_record(store).read_text())["devices"] == {
+        "eth1": {"network": "net-b", "ifname": "net1"}
+    }
+
+
+def test_a_failed_write_keeps_the_old_record(
+    store: DanStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.add_device(SANDBOX, device("eth0"), attachment=NET_A)
+    record = _record(store).read_bytes()
+    real_rename = os.rename
+
+    def rename(source: str, target: str, **kwargs: Any) -> None:
+        if target.endswith(".json"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_rename(source, target, **kwargs)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(StoreError, match="No space left on device"):
+        store.add_device(SANDBOX, device("eth0", tap="tap-x"), attachment=NET_B, replace=True)
+    monkeypatch.undo()
+    assert _record(store).read_bytes() == record
+    assert store.attachments(SANDBOX) == {"eth0": NET_A}
+    assert store.read(SANDBOX).devices == (device("eth0"),)
+
+
+def test_a_rejected_change_writes_no_record(tmp_path: Path) -> None:
+    store = DanStore(tmp_path, runtime="go-runtime")
+    with pytest.raises(ProfileRejectedError):
+        store.add_device(SANDBOX, device(), attachment=NET_A)
+    assert entries(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("not JSON", "$: not an ownership record (not JSON"),
+        ("[]", '$: expected {"version": 1, "devices": {...}}'),
+        ('{"version": 2, "devices": {}}', "$.version: expected 1, found 2"),
+        ('{"version": 1, "devices": []}', "$.devices: expected an object"),
+        ('{"version": 1, "devices": {"eth0": {"network": "n"}}}', '$.devices["eth0"]: expected'),
+        (
+            '{"version": 1, "devices": {"eth0": {"network": " ", "ifname": "eth0"}}}',
+            "$.devices[\"eth0\"]: ' ' is not a CNI network name",
+        ),
+        (
+            '{"version": 1, "devices": {"eth0": {"network": "n", "ifname": "a/b"}}}',
+            "$.devices[\"eth0\"]: interface name 'a/b' contains '/'",
+        ),
+    ],
+)
+def test_an_invalid_record_is_reported_and_remove_clears_it(
+    store: DanStore, text: str, problem: str
+) -> None:
+    store.add_device(SANDBOX, device(), attachment=NET_A)
+    _record(store).write_text(text)
+    with pytest.raises(ValidationError) as caught:
+        store.attachments(SANDBOX)
+    assert caught.value.source == str(_record(store))
+    assert str(caught.value.errors[0]).startswith(problem)
+    with pytest.raises(ValidationError):
+        store.add_device(SANDBOX, device("eth1"))
+    assert store.remove(SANDBOX)
+    assert entries(store.directory) == []
+
+
+def test_a_record_that_is_a_link_is_not_followed(store: DanStore, tmp_path: Path) -> None:
+    store.add_device(SANDBOX, device(), attachment=NET_A)
+    outside = tmp_path / "outside"
+    outside.write_text("{}")
+    _record(store).unlink()
+    _record(store).symlink_to(outside)
+    with pytest.raises(StoreError, match="attachments: cannot read: it is a symbolic link"):
+        store.attachments(SANDBOX)
+    assert store.remove(SANDBOX)
+    assert outside.read_text() == "{}"
+    assert entries(store.directory) == []
+
+
+@pytest.mark.parametrize(
+    ("network", "ifname", "path"),
+    [
+        ("", "eth0", "Attachment.network"),
+        ("-net", "eth0", "Attachment.network"),
+        ("a net", "eth0", "Attachment.network"),
+        (42, "eth0", "Attachment.network"),
+        ("net", "", "Attachment.ifname"),
+        ("net", "x" * 16, "Attachment.ifname"),
+        ("net", "a:b", "Attachment.ifname"),
+    ],
+)
+def test_invalid_attachment(network: object, ifname: object, path: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Attachment(network, ifname)  # type: ignore[arg-type]
+    assert caught.value.errors[0].path == path
+
+
+def test_collect_garbage(tmp_path: Path) -> None:
+    store = DanStore(tmp_path)
+    other = Attachment("net-b", "eth0")
+    for sandbox_id in ("pod-a", "pod-b", "pod-c"):
+        store.add_device(sandbox_id, device("eth0", tap=f"{sandbox_id}-0"), attachment=NET_A)
+        store.add_device(sandbox_id, device("net1", tap=f"{sandbox_id}-1"), attachment=NET_B)
+        store.add_device(sandbox_id, device("lo9", tap=f"{sandbox_id}-9"))
+    store.add_device("pod-d", device("eth0", tap="pod-d-0"), attachment=other)
+    removed = store.collect_garbage("net-a", [("pod-b", "eth0"), ("pod-c", "net1")])
+    assert removed == [("pod-a", "eth0"), ("pod-c", "eth0")]
+    assert [d.name for d in store.read("pod-a").devices] == ["net1", "lo9"]
+    assert [d.name for d in store.read("pod-b").devices] == ["eth0", "net1", "lo9"]
+    assert store.collect_garbage("net-a", {("pod-b", "eth0")}) == []  # again: nothing left
+    assert store.collect_garbage("net-b", [("pod-d", "eth0")]) == [
+        ("pod-a", "net1"),
+        ("pod-b", "net1"),
+        ("pod-c", "net1"),
+    ]
+    assert store.read("pod-d").devices == (device("eth0", tap="pod-d-0"),)
+    assert store.collect_garbage("net-b", []) == [("pod-d", "eth0")]
+    assert store.sandboxes() == ["pod-a", "pod-b", "pod-c"]  # pod-d went with its last device
+    assert [store.attachments(s) for s in store.sandboxes()] == [{}, {"eth0": NET_A}, {}]
+    assert DanStore(tmp_path / "missing").collect_garbage("net-a", []) == []
+
+
+def test_collect_garbage_goes_on_past_a_broken_sandbox(tmp_path: Path) -> None:
+    store = DanStore(tmp_path)
+    store.add_device("pod-a", device("eth0", tap="a0"), attachment=NET_A)
+    store.add_device("pod-b", device("eth0", tap="b0"), attachment=NET_A)
+    store.path("pod-a").write_text("{")
+    with pytest.raises(ValidationError, match=r"pod-a\.json") as caught:
+        store.collect_garbage("net-a", [])
+    if sys.version_info >= (3, 11):
+        assert caught.value.__notes__ == [
+            "collect_garbage: 1 sandbox(es) failed; 1 device(s) were removed from the "
+            "others: [('pod-b', 'eth0')]"
+        ]
+    assert store.sandboxes() == ["pod-a"]
+
+
+@pytest.mark.parametrize(
+    ("network", "valid", "path"),
+    [
+        ("a net", [], "network"),
+        ("net", [("pod", "eth0"), ["pod", "eth1"]], "valid[1]"),
+        ("net", [("pod",)], "valid[0]"),
+        ("net", [("pod", 1)], "valid[0]"),
+    ],
+)
+def test_collect_garbage_refuses_bad_arguments(
+    store: DanStore, network: str, valid: Any, path: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        store.collect_garbage(network, valid)
+    assert caught.value.errors[0].path == path
+
+
+def test_many_devices_in_one_add(store: DanStore) -> None:
+    """Adding thousands of devices at once (linear: a dict of names, not a scan per device)."""
+    many = [
+        device(f"d{index}", address=f"10.{index // 250}.{index % 250}.1/16")
+        for index in range(3000)
+    ]
+    assert store.add_devices(SANDBOX, many, attachment=NET_A)
+    assert not store.add_devices(SANDBOX, many, attachment=NET_A)
+    assert store.read(SANDBOX).devices == tuple(many)
+    assert len(store.attachments(SANDBOX)) == 3000
+    with pytest.raises(ValidationError) as caught:
+        store.add_devices(SANDBOX, [device("d2999", tap="other")])
+    assert caught.value.errors[0].path == "$.devices[2999].name"
 
 
 # --- properties ----------------------------------------------------------------------------

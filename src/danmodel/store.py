@@ -1,33 +1,40 @@
 """A directory of DAN files, one per sandbox: ``{directory}/{sandbox_id}.json``.
 
-:class:`DanStore` is what a CNI plugin needs on ADD and DEL: it adds or
+:class:`DanStore` is what a CNI plugin needs on ADD, DEL and GC: it adds or
 removes one sandbox's devices under an exclusive per-sandbox lock, replaces
 the file atomically (a runtime reading it sees the old file or the new one,
-never a part), refuses sandbox ids that would leave the directory, and never
-follows a symbolic link at a file it reads or writes.
+never a part), checks sandbox ids (the CNI container-id grammar by default),
+never follows a symbolic link at a file it reads or writes, and records which
+network attachment added each device, for CNI GC.
 
 Besides ``{sandbox_id}.json``, the store keeps in the directory a lock file
 ``.{sandbox_id}.lock`` while the sandbox has a file (or an operation on it
-runs) and, during a write, a temporary file ``.{sandbox_id}.tmp.{16 hex
-digits}``; neither ends in ``.json``. A temporary file left by a killed writer
-is removed by the next change to that sandbox.
+runs), the ownership record ``.{sandbox_id}.attachments`` while one of its
+devices was added for an :class:`Attachment` and, during a write, a temporary
+file ``.{sandbox_id}.tmp.{16 hex digits}``; none of them ends in ``.json``. A
+temporary file left by a killed writer is removed by the next change to that
+sandbox.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
+import re
 import stat
+import sys
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import cast
+from typing import Literal, cast
 
 import attrs
 
 from . import _files
+from ._fields import IFNAME
 from .check.profiles import Profile, profile
 from .codec import MAX_DOCUMENT_BYTES, dumps, loads
 from .errors import DanError, Problem, ValidationError
@@ -36,8 +43,11 @@ from .v2 import DanConfig, DanDevice
 __all__ = [
     "DEFAULT_DIRECTORY",
     "DEFAULT_MODE",
+    "ID_GRAMMARS",
     "MAX_SANDBOX_ID_BYTES",
+    "Attachment",
     "DanStore",
+    "IdGrammar",
     "InvalidSandboxId",
     "SandboxNotFound",
     "StoreError",
@@ -57,9 +67,21 @@ The store's longest file name, the temporary one, adds 22 bytes to the id and
 must fit the 255 bytes a Linux file name may have.
 """
 
+IdGrammar = Literal["cni", "file-name"]
+"""Which sandbox ids a store accepts: see :func:`check_sandbox_id`."""
+
+ID_GRAMMARS: tuple[IdGrammar, ...] = ("cni", "file-name")
+"""The values of :data:`IdGrammar`, the default first."""
+
 _SUFFIX = ".json"
 _LOCK = ".{}.lock"
 _TEMPORARY = ".{}.tmp."
+_RECORD = ".{}.attachments"
+_RECORD_VERSION = 1
+_CNI_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+"""The CNI specification's grammar of container ids and network names (ASCII only)."""
+_CLEAR_ATTEMPTS = 8
+"""How often :meth:`DanStore.remove` clears a planted lock file before giving up."""
 
 
 class InvalidSandboxId(DanError, ValueError):
@@ -95,13 +117,22 @@ class SandboxNotFound(StoreError, FileNotFoundError):
     """The sandbox has no DAN file in the store."""
 
 
-def check_sandbox_id(sandbox_id: str) -> str:
+def check_sandbox_id(sandbox_id: str, *, grammar: IdGrammar = "cni") -> str:
     """Return ``sandbox_id`` if it can name a file of the store; raise :class:`InvalidSandboxId`.
 
-    Refused: anything but a non-empty string; ``.`` and ``..``; a ``/``, NUL or
-    any other control character; text that is not valid Unicode (a lone
-    surrogate); more than :data:`MAX_SANDBOX_ID_BYTES` bytes of UTF-8.
+    Refused whatever the grammar: anything but a non-empty string; ``.`` and
+    ``..``; a ``/``, NUL or any other control character; text that is not
+    valid Unicode (a lone surrogate); more than :data:`MAX_SANDBOX_ID_BYTES`
+    bytes of UTF-8; a leading ``.`` (the names of the store's own files, its
+    locks, ownership records and temporary files, begin with a dot).
+
+    ``grammar="cni"`` (the default) also requires the CNI specification's
+    container id: an ASCII letter or digit, then ASCII letters, digits, ``_``,
+    ``.`` and ``-``. ``grammar="file-name"`` accepts any other id, spaces and
+    non-ASCII letters included.
     """
+    if grammar not in ID_GRAMMARS:
+        raise ValueError(f"grammar must be one of {', '.join(ID_GRAMMARS)}; found {grammar!r}")
     if not isinstance(sandbox_id, str):
         raise InvalidSandboxId(sandbox_id, f"expected a string, found {type(sandbox_id).__name__}")
     if not sandbox_id:
@@ -125,12 +156,37 @@ def check_sandbox_id(sandbox_id: str) -> str:
         raise InvalidSandboxId(
             sandbox_id, f"it is {size} bytes long; the longest is {MAX_SANDBOX_ID_BYTES}"
         )
+    if sandbox_id.startswith("."):
+        raise InvalidSandboxId(
+            sandbox_id, "it starts with '.', which begins the names of the store's own files"
+        )
+    if grammar == "cni":
+        _check_cni_grammar(sandbox_id)
     return sandbox_id
 
 
-def _is_sandbox_id(name: str) -> bool:
+def _check_cni_grammar(sandbox_id: str) -> None:
+    if _CNI_NAME.fullmatch(sandbox_id):
+        return
+    relax = "; DanStore(..., id_grammar='file-name') accepts other ids"
+    first = sandbox_id[0]
+    if not _CNI_NAME.fullmatch(first):
+        raise InvalidSandboxId(
+            sandbox_id,
+            f"it starts with {first!r}, and a CNI container id starts with an ASCII letter "
+            f"or digit{relax}",
+        )
+    other = next(c for c in sandbox_id if not _CNI_NAME.fullmatch(f"a{c}"))
+    raise InvalidSandboxId(
+        sandbox_id,
+        f"it contains {other!r}, and a CNI container id holds only ASCII letters, digits, "
+        f"'_', '.' and '-'{relax}",
+    )
+
+
+def _is_sandbox_id(name: str, grammar: IdGrammar) -> bool:
     try:
-        check_sandbox_id(name)
+        check_sandbox_id(name, grammar=grammar)
     except InvalidSandboxId:
         return False
     return True
@@ -139,6 +195,50 @@ def _is_sandbox_id(name: str) -> bool:
 def _check_mode(instance: object, attribute: object, mode: int) -> None:
     if type(mode) is not int or not 0 <= mode <= 0o777:
         raise ValueError(f"mode must be permission bits from 0o000 to 0o777, found {mode!r}")
+
+
+def _check_grammar(instance: object, attribute: object, grammar: str) -> None:
+    if grammar not in ID_GRAMMARS:
+        raise ValueError(f"id_grammar must be one of {', '.join(ID_GRAMMARS)}; found {grammar!r}")
+
+
+def _check_network(instance: object, attribute: object, network: str) -> None:
+    message = _network_problem(network)
+    if message is not None:
+        path = f"{type(instance).__name__}.{cast('attrs.Attribute[str]', attribute).name}"
+        raise ValidationError([Problem(path=path, message=message)])
+
+
+def _network_problem(network: object) -> str | None:
+    if type(network) is not str:
+        return f"expected a CNI network name, found {type(network).__name__}"
+    if _CNI_NAME.fullmatch(network):
+        return None
+    shown = repr(network) if len(network) <= 64 else f"{network[:48]!r}... ({len(network)} chars)"
+    return (
+        f"{shown} is not a CNI network name: an ASCII letter or digit, then ASCII "
+        "letters, digits, '_', '.' and '-'"
+    )
+
+
+@attrs.frozen
+class Attachment:
+    """A CNI network attachment: the network's ``name`` and the ``CNI_IFNAME`` of the ADD.
+
+    The container id, the attachment's third part, is the sandbox id. The
+    store records the attachment that added each device (see
+    :meth:`DanStore.attachments`) so that CNI GC can remove the devices of one
+    network whose attachments are gone. Invalid values raise
+    :class:`~danmodel.errors.ValidationError`.
+    """
+
+    network: str = attrs.field(validator=_check_network)
+    """The network configuration's ``name``."""
+    ifname: str = attrs.field(validator=IFNAME)
+    """``CNI_IFNAME``, a Linux interface name."""
+
+    def __str__(self) -> str:
+        return f"network {self.network!r} (ifname {self.ifname!r})"
 
 
 def _error(path: Path, doing: str, error: OSError, consequence: str = "") -> StoreError:
@@ -163,6 +263,9 @@ class DanStore:
     files are written as :func:`danmodel.dumps` writes them for that runtime,
     and a change that runtime would reject raises
     :class:`~danmodel.check.ProfileRejectedError`, leaving the file as it was.
+    ``id_grammar`` says which sandbox ids are accepted (see
+    :func:`check_sandbox_id`): ``"cni"``, CNI container ids, by default, or
+    ``"file-name"``.
     """
 
     directory: Path = attrs.field(default=Path(DEFAULT_DIRECTORY), converter=Path)
@@ -170,15 +273,20 @@ class DanStore:
     runtime: Profile | None = attrs.field(
         default=None, kw_only=True, converter=attrs.converters.optional(profile)
     )
+    id_grammar: IdGrammar = attrs.field(default="cni", kw_only=True, validator=_check_grammar)
 
     def path(self, sandbox_id: str) -> Path:
         """The path of the sandbox's file; raises :class:`InvalidSandboxId`."""
-        return self.directory / f"{check_sandbox_id(sandbox_id)}{_SUFFIX}"
+        checked = check_sandbox_id(sandbox_id, grammar=self.id_grammar)
+        return self.directory / f"{checked}{_SUFFIX}"
 
     # --- reading ---------------------------------------------------------------------------
 
     def sandboxes(self) -> list[str]:
-        """The ids of the sandboxes that have a file, sorted; none if the directory is missing."""
+        """The ids of the sandboxes that have a file, sorted; none if the directory is missing.
+
+        Only ids of the store's grammar are listed.
+        """
         with self._directory(create=False) as dir_fd:
             if dir_fd is None:
                 return []
@@ -191,7 +299,7 @@ class DanStore:
                     ]
             except OSError as error:
                 raise _error(self.directory, "list", error) from error
-        return sorted(name for name in names if _is_sandbox_id(name))
+        return sorted(name for name in names if _is_sandbox_id(name, self.id_grammar))
 
     def read(self, sandbox_id: str) -> DanConfig:
         """The sandbox's config.
@@ -211,17 +319,41 @@ class DanStore:
             )
         return config
 
+    def attachments(self, sandbox_id: str) -> dict[str, Attachment]:
+        """Which attachment added each device of the sandbox: guest name -> :class:`Attachment`.
+
+        Devices added without an attachment are not in it; a sandbox without a
+        file has none. Read under the sandbox's lock, so it agrees with the
+        DAN file. Raises like :meth:`read` (the record too must be a valid,
+        regular file).
+        """
+        path = self.path(sandbox_id)
+        with self._directory(create=False) as dir_fd:
+            if dir_fd is None:
+                return {}
+            with self._locked(dir_fd, path):
+                current = self._load(dir_fd, path)
+                if current is None:
+                    return {}
+                records, _ = self._load_records(dir_fd, path, current.devices)
+        return records
+
     # --- changing --------------------------------------------------------------------------
 
     def write(self, sandbox_id: str, config: DanConfig) -> None:
         """Replace the sandbox's file with ``config``, atomically, under the sandbox's lock.
 
+        The ownership records of devices no longer in the file are dropped.
         Raises :class:`StoreError` when it cannot be written; the old file is
         then intact.
         """
         path = self.path(sandbox_id)
+        data = self._encode(config)
         with self._changing() as dir_fd, self._locked(dir_fd, path):
-            self._save(dir_fd, path, config)
+            self._check_replaceable(dir_fd, path)
+            self._save(dir_fd, path, data)
+            records, on_disk = self._load_records(dir_fd, path, config.devices)
+            self._save_records(dir_fd, path, records, on_disk)
 
     def add_device(
         self,
@@ -230,12 +362,15 @@ class DanStore:
         *,
         netns: str | None = None,
         replace: bool = False,
+        attachment: Attachment | None = None,
     ) -> bool:
         """Add ``device`` to the sandbox's file, creating it; True if the file changed.
 
         See :meth:`add_devices`.
         """
-        return self.add_devices(sandbox_id, [device], netns=netns, replace=replace)
+        return self.add_devices(
+            sandbox_id, [device], netns=netns, replace=replace, attachment=attachment
+        )
 
     def add_devices(
         self,
@@ -244,8 +379,9 @@ class DanStore:
         *,
         netns: str | None = None,
         replace: bool = False,
+        attachment: Attachment | None = None,
     ) -> bool:
-        """Add ``devices`` to the sandbox's file, all or none; True if the file changed.
+        """Add ``devices`` to the sandbox's file, all or none; True if a file changed.
 
         The file is read, changed and replaced under the sandbox's lock, so
         concurrent additions are all kept. A device equal to one in the file
@@ -255,6 +391,12 @@ class DanStore:
         the same. Refusals raise :class:`~danmodel.errors.ValidationError`
         with paths into the file, like the model's other rules (no tap name,
         socket path or PCI address used twice).
+
+        With ``attachment``, the ownership record notes it as the attachment
+        that added each of the devices; a device already in the file for
+        another attachment is refused unless ``replace=True``. Without it, a
+        replaced device loses its record. Time is linear in the number of
+        devices.
         """
         added = tuple(devices)
         path = self.path(sandbox_id)
@@ -267,64 +409,172 @@ class DanStore:
                 )
                 raise ValidationError([Problem(path="$.netns", message=message)], source=str(path))
             before = () if current is None else current.devices
+            records, on_disk = self._load_records(dir_fd, path, before)
             result = list(before)
+            index = {old.name: position for position, old in enumerate(result)}
             problems = []
             for device in added:
-                index = next((i for i, old in enumerate(result) if old.name == device.name), None)
-                if index is None:
+                position = index.get(device.name)
+                owner = records.get(device.name)
+                if position is None:
+                    index[device.name] = len(result)
                     result.append(device)
                 elif replace:
-                    result[index] = device
-                elif result[index] != device:
+                    result[position] = device
+                elif result[position] != device:
                     message = (
                         f"guest name {device.name!r} is already used by a different device; "
                         "remove that device first, or replace it"
                     )
-                    problems.append(Problem(path=f"$.devices[{index}].name", message=message))
+                    problems.append(Problem(path=f"$.devices[{position}].name", message=message))
+                    continue
+                elif attachment is not None and owner is not None and owner != attachment:
+                    message = (
+                        f"device {device.name!r} is already in the file for {owner}, not for "
+                        f"{attachment}; remove that attachment first, or replace it"
+                    )
+                    problems.append(Problem(path=f"$.devices[{position}]", message=message))
+                    continue
+                elif attachment is None:
+                    continue  # already there: its record, if any, stays
+                if attachment is not None:
+                    records[device.name] = attachment
+                else:
+                    records.pop(device.name, None)
             if problems:
                 raise ValidationError(problems, source=str(path))
-            if tuple(result) == before:
+            devices_changed = tuple(result) != before
+            if not devices_changed and records == on_disk:
                 return False
-            self._save(dir_fd, path, _config(netns, result, path))
+            data = self._encode(_config(netns, result, path)) if devices_changed else None
+            # The record first: a record of a device not (yet) in the file is ignored.
+            self._save_records(dir_fd, path, records, on_disk)
+            if data is not None:
+                try:
+                    self._save(dir_fd, path, data)
+                except BaseException:
+                    with suppress(DanError):
+                        self._save_records(dir_fd, path, on_disk, records)
+                    raise
         return True
 
     def remove_device(self, sandbox_id: str, name: str) -> bool:
-        """Remove the device with guest name ``name``; True if there was one.
+        """Remove the device with guest name ``name``, and its record; True if there was one.
 
         The file goes with its last device. A missing file or device is fine
         (teardown is idempotent).
         """
-        path = self.path(sandbox_id)
-        with self._directory(create=False) as dir_fd:
-            if dir_fd is None:
-                return False
-            with self._locked(dir_fd, path):
-                current = self._load(dir_fd, path)
-                if current is None:
-                    return False
-                remaining = [device for device in current.devices if device.name != name]
-                if len(remaining) == len(current.devices):
-                    return False
-                if remaining:
-                    self._save(dir_fd, path, _config(current.netns, remaining, path))
-                else:
-                    self._unlink(dir_fd, path)
-        return True
+        removed = self._remove_where(sandbox_id, lambda device, owner: device.name == name)
+        return bool(removed)
+
+    def remove_attachment(self, sandbox_id: str, attachment: Attachment) -> list[str]:
+        """Remove the devices ``attachment`` added (CNI DEL); their guest names, in file order.
+
+        The file goes with its last device. A missing file, or an attachment
+        with no device, is fine: nothing is removed (teardown is idempotent).
+        """
+        return self._remove_where(sandbox_id, lambda device, owner: owner == attachment)
+
+    def collect_garbage(
+        self, network: str, valid: Collection[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """Remove the devices of ``network`` whose attachment is not ``valid`` (CNI GC).
+
+        ``valid`` holds the attachments that still exist, as ``(container id,
+        ifname)`` pairs (``cni.dev/valid-attachments``). Every sandbox is
+        looked at; a device whose record names ``network`` and whose
+        ``(sandbox id, ifname)`` is not in ``valid`` is removed. Devices of
+        other networks, and devices without a record, stay. Returns the
+        ``(sandbox id, guest name)`` of each device removed.
+
+        A sandbox that fails (an invalid file, say) does not stop the others:
+        the first failure is raised after all were tried, with a note saying
+        what was removed.
+        """
+        problem = _network_problem(network)
+        if problem is not None:
+            raise ValidationError([Problem(path="network", message=problem)])
+        keep = _valid_pairs(valid)
+        removed: list[tuple[str, str]] = []
+        failures: list[DanError] = []
+        for sandbox_id in self.sandboxes():
+            if not self._has_records(sandbox_id):
+                continue
+
+            def stale(
+                device: DanDevice, owner: Attachment | None, sandbox: str = sandbox_id
+            ) -> bool:
+                return (
+                    owner is not None
+                    and owner.network == network
+                    and (sandbox, owner.ifname) not in keep
+                )
+
+            try:
+                names = self._remove_where(sandbox_id, stale)
+            except DanError as error:
+                failures.append(error)
+                continue
+            removed.extend((sandbox_id, name) for name in names)
+        if failures:
+            first = failures[0]
+            if sys.version_info >= (3, 11):
+                first.add_note(
+                    f"collect_garbage: {len(failures)} sandbox(es) failed; "
+                    f"{len(removed)} device(s) were removed from the others: {removed!r}"
+                )
+            raise first
+        return removed
 
     def remove(self, sandbox_id: str) -> bool:
-        """Remove the sandbox's file; True if there was one (a missing file is fine).
+        """Remove the sandbox's file and record; True if there was a file (a missing one is fine).
 
         The file is unlinked even if it is invalid, or a symbolic link (the
-        link is removed, never what it points to).
+        link is removed, never what it points to). A lock file that is not a
+        regular file (planted: a symbolic link, a directory, a FIFO, ...) is
+        cleared first: a link or special file is unlinked, never followed; a
+        directory is removed only when empty (a directory with entries raises
+        :class:`StoreError` and stays).
         """
         path = self.path(sandbox_id)
         with self._directory(create=False) as dir_fd:
             if dir_fd is None:
                 return False
-            with self._locked(dir_fd, path):
-                return self._unlink(dir_fd, path)
+            with self._locked(dir_fd, path, clear=True):
+                removed = self._unlink(dir_fd, path)
+                self._unlink(dir_fd, path.with_name(_RECORD.format(sandbox_id)))
+                return removed
 
     # --- inside the directory --------------------------------------------------------------
+
+    def _remove_where(self, sandbox_id: str, doomed: _Predicate) -> list[str]:
+        """Remove the devices for which ``doomed(device, its attachment or None)``; their names."""
+        path = self.path(sandbox_id)
+        with self._directory(create=False) as dir_fd:
+            if dir_fd is None:
+                return []
+            with self._locked(dir_fd, path):
+                current = self._load(dir_fd, path)
+                if current is None:
+                    return []
+                records, on_disk = self._load_records(dir_fd, path, current.devices)
+                remaining = []
+                removed = []
+                for device in current.devices:
+                    if doomed(device, records.get(device.name)):
+                        removed.append(device.name)
+                        records.pop(device.name, None)
+                    else:
+                        remaining.append(device)
+                if not removed:
+                    return []
+                # The DAN file first: a record of a device no longer in the file is ignored.
+                if remaining:
+                    self._save(dir_fd, path, self._encode(_config(current.netns, remaining, path)))
+                else:
+                    self._unlink(dir_fd, path)
+                self._save_records(dir_fd, path, records, on_disk)
+        return removed
 
     @contextmanager
     def _directory(self, *, create: bool) -> Iterator[int | None]:
@@ -348,25 +598,46 @@ class DanStore:
             yield cast(int, dir_fd)  # never None when created
 
     @contextmanager
-    def _locked(self, dir_fd: int, path: Path) -> Iterator[None]:
+    def _locked(self, dir_fd: int, path: Path, *, clear: bool = False) -> Iterator[None]:
         """Hold the sandbox's lock; remove the lock file afterwards if the sandbox has no file.
 
         A lock file removed or replaced while this process waited for it is no
-        longer the lock: the wait starts again on the current one.
+        longer the lock: the wait starts again on the current one. A lock file
+        that is not a regular file raises :class:`StoreError`, or is removed
+        with ``clear`` (see :meth:`remove`).
         """
         sandbox_id = path.name[: -len(_SUFFIX)]
         lock = _LOCK.format(sandbox_id)
+        lock_path = path.with_name(lock)
+        clears = 0
         while True:
+            planted = _planted(lock, dir_fd)
+            if planted is not None:
+                if not clear or clears >= _CLEAR_ATTEMPTS:
+                    raise _planted_error(lock_path, planted, sandbox_id)
+                _clear_planted(lock, dir_fd, lock_path, planted)
+                clears += 1
+                continue
             try:
                 lock_fd = os.open(
                     lock,
-                    os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                    os.O_RDWR
+                    | os.O_CREAT
+                    | os.O_NOFOLLOW
+                    | os.O_NONBLOCK
+                    | os.O_NOCTTY
+                    | os.O_CLOEXEC,
                     0o600,
                     dir_fd=dir_fd,
                 )
             except OSError as error:
-                raise _error(path.with_name(lock), "open the lock file", error) from error
+                if _planted(lock, dir_fd) is not None:
+                    continue  # planted since it was looked at: say what it is, or clear it
+                raise _error(lock_path, "open the lock file", error) from error
             try:
+                if not stat.S_ISREG(os.fstat(lock_fd).st_mode):
+                    os.close(lock_fd)
+                    continue  # planted since it was looked at
                 fcntl.flock(lock_fd, fcntl.LOCK_EX)
                 held = os.fstat(lock_fd)
                 current = os.stat(lock, dir_fd=dir_fd, follow_symlinks=False)
@@ -374,7 +645,7 @@ class DanStore:
                 os.close(lock_fd)
                 if error.errno == errno.ENOENT:
                     continue
-                raise _error(path.with_name(lock), "lock", error) from error
+                raise _error(lock_path, "lock", error) from error
             if (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino):
                 break
             os.close(lock_fd)
@@ -399,30 +670,36 @@ class DanStore:
             raise _error(path, "read", error) from error
         return loads(data, source=str(path))
 
-    def _save(self, dir_fd: int, path: Path, config: DanConfig) -> None:
+    def _encode(self, config: DanConfig) -> bytes:
+        return dumps(config, profile=self.runtime).encode("utf-8")
+
+    def _check_replaceable(self, dir_fd: int, path: Path) -> None:
+        """Refuse to replace anything at ``path`` but a regular file."""
         try:
             existing = os.stat(path.name, dir_fd=dir_fd, follow_symlinks=False)
         except FileNotFoundError:
-            pass
+            return
         except OSError as error:  # pragma: no cover - the name is valid and the directory open
             raise _error(path, "write", error) from error
-        else:
-            if not stat.S_ISREG(existing.st_mode):
-                link = stat.S_ISLNK(existing.st_mode)
-                kind = "a symbolic link" if link else "not a regular file"
-                raise StoreError(
-                    errno.ELOOP if link else errno.EEXIST,
-                    f"cannot write: it is {kind}; the store does not replace it",
-                    str(path),
-                )
-        data = dumps(config, profile=self.runtime).encode("utf-8")
+        if not stat.S_ISREG(existing.st_mode):
+            link = stat.S_ISLNK(existing.st_mode)
+            kind = "a symbolic link" if link else "not a regular file"
+            raise StoreError(
+                errno.ELOOP if link else errno.EEXIST,
+                f"cannot write: it is {kind}; the store does not replace it",
+                str(path),
+            )
+
+    def _save(self, dir_fd: int, path: Path, data: bytes) -> None:
+        """Replace the file at ``path`` (a sandbox's DAN file or record) with ``data``."""
+        sandbox_id = _sandbox_of(path.name)
         try:
             _files.replace(
                 path.name,
                 data,
                 dir_fd,
                 mode=self.mode,
-                temporary_prefix=_TEMPORARY.format(path.name[: -len(_SUFFIX)]),
+                temporary_prefix=_TEMPORARY.format(sandbox_id),
             )
         except _files.DirectoryNotFlushed as error:
             raise _error(
@@ -433,6 +710,50 @@ class DanStore:
             ) from error
         except OSError as error:
             raise _error(path, "write", error, "; the old file is unchanged") from error
+
+    def _has_records(self, sandbox_id: str) -> bool:
+        with self._directory(create=False) as dir_fd:
+            if dir_fd is None:
+                return False
+            try:
+                os.stat(_RECORD.format(sandbox_id), dir_fd=dir_fd, follow_symlinks=False)
+            except FileNotFoundError:
+                return False
+            except OSError:  # pragma: no cover - anything else: let the locked read say what
+                return True
+        return True
+
+    def _load_records(
+        self, dir_fd: int, path: Path, devices: Iterable[DanDevice]
+    ) -> tuple[dict[str, Attachment], dict[str, Attachment]]:
+        """The records of ``devices`` (the others are stale), and all records in the file."""
+        record_path = path.with_name(_RECORD.format(_sandbox_of(path.name)))
+        try:
+            data = _files.read_regular(record_path.name, dir_fd, MAX_DOCUMENT_BYTES + 1)
+        except FileNotFoundError:
+            return {}, {}
+        except OSError as error:
+            raise _error(record_path, "read", error) from error
+        on_disk = _parse_records(data, str(record_path))
+        names = {device.name for device in devices}
+        return {name: a for name, a in on_disk.items() if name in names}, on_disk
+
+    def _save_records(
+        self,
+        dir_fd: int,
+        path: Path,
+        records: Mapping[str, Attachment],
+        on_disk: Mapping[str, Attachment],
+    ) -> None:
+        """Write ``records`` as the sandbox's record if they differ from ``on_disk``."""
+        if dict(records) == dict(on_disk):
+            return
+        record_path = path.with_name(_RECORD.format(_sandbox_of(path.name)))
+        if not records:
+            self._unlink(dir_fd, record_path)
+            return
+        self._check_replaceable(dir_fd, record_path)
+        self._save(dir_fd, record_path, _format_records(records))
 
     def _unlink(self, dir_fd: int, path: Path) -> bool:
         try:
@@ -453,6 +774,68 @@ class DanStore:
         return True
 
 
+_Predicate = Callable[[DanDevice, "Attachment | None"], bool]
+
+
+def _sandbox_of(name: str) -> str:
+    """The sandbox id in the name of one of its files (``{id}.json`` or ``.{id}.attachments``)."""
+    if name.endswith(_SUFFIX):
+        return name[: -len(_SUFFIX)]
+    return name[1 : -len(".attachments")]
+
+
+def _valid_pairs(valid: Collection[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    pairs = []
+    for index, pair in enumerate(valid):
+        if not (type(pair) is tuple and len(pair) == 2 and all(type(part) is str for part in pair)):
+            message = f"expected a (container id, ifname) pair of strings, found {pair!r:.80}"
+            raise ValidationError([Problem(path=f"valid[{index}]", message=message)])
+        pairs.append(pair)
+    return frozenset(pairs)
+
+
+def _format_records(records: Mapping[str, Attachment]) -> bytes:
+    document = {
+        "version": _RECORD_VERSION,
+        "devices": {
+            name: {"network": attachment.network, "ifname": attachment.ifname}
+            for name, attachment in sorted(records.items())
+        },
+    }
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _parse_records(data: bytes, source: str) -> dict[str, Attachment]:
+    """The records of an ownership record file; :class:`ValidationError` if it is not one."""
+
+    def refuse(where: str, message: str) -> ValidationError:
+        return ValidationError([Problem(path=where, message=message)], source=source)
+
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise refuse("$", f"the file is larger than {MAX_DOCUMENT_BYTES} bytes")
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        raise refuse("$", f"not an ownership record (not JSON: {error})") from None
+    if type(document) is not dict or set(document) != {"version", "devices"}:
+        raise refuse("$", 'expected {"version": 1, "devices": {...}}')
+    if document["version"] != _RECORD_VERSION:
+        raise refuse("$.version", f"expected {_RECORD_VERSION}, found {document['version']!r:.40}")
+    devices = document["devices"]
+    if type(devices) is not dict:
+        raise refuse("$.devices", "expected an object")
+    records = {}
+    for name, record in devices.items():
+        where = f"$.devices[{json.dumps(name)[:80]}]"
+        if type(record) is not dict or set(record) != {"network", "ifname"}:
+            raise refuse(where, 'expected {"network": ..., "ifname": ...}')
+        try:
+            records[name] = Attachment(record["network"], record["ifname"])
+        except ValidationError as error:
+            raise refuse(where, error.errors[0].message) from None
+    return records
+
+
 def _config(netns: str | None, devices: list[DanDevice], path: Path) -> DanConfig:
     """The config of ``devices``; the model's refusals get paths into the file at ``path``."""
     try:
@@ -463,6 +846,82 @@ def _config(netns: str | None, devices: list[DanDevice], path: Path) -> DanConfi
             for problem in error.errors
         ]
         raise ValidationError(problems, source=str(path)) from None
+
+
+# --- planted lock files --------------------------------------------------------------------
+
+
+def _planted(lock: str, dir_fd: int) -> str | None:
+    """What the entry ``lock`` is if it exists and is not a regular file; else None."""
+    try:
+        found = os.stat(lock, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    except OSError:  # pragma: no cover - the name is valid and the directory open
+        return None
+    mode = found.st_mode
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        try:
+            target = os.readlink(lock, dir_fd=dir_fd)
+        except OSError:  # pragma: no cover - removed since; say what it was
+            return "a symbolic link"
+        shown = repr(target) if len(target) <= 80 else f"{target[:64]!r}... ({len(target)} chars)"
+        try:
+            os.stat(lock, dir_fd=dir_fd)
+        except OSError:
+            return f"a dangling symbolic link to {shown}"
+        return f"a symbolic link to {shown}"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    return "not a regular file"  # pragma: no cover - no other kind on Linux
+
+
+def _planted_error(lock_path: Path, planted: str, sandbox_id: str) -> StoreError:
+    if planted.startswith(("a symbolic", "a dangling")):
+        code, delete = errno.ELOOP, "'rm' removes the link, not its target"
+    elif planted == "a directory":
+        code, delete = errno.EISDIR, "'rmdir' if it is empty"
+    else:
+        code, delete = errno.EINVAL, "'rm'"
+    return StoreError(
+        code,
+        f"cannot open the lock file: it is {planted}, not a regular file; delete it "
+        f"({delete}), or let 'danmodel store remove {sandbox_id}' (DanStore.remove) "
+        "clear it with the sandbox's files",
+        os.fspath(lock_path),
+    )
+
+
+def _clear_planted(lock: str, dir_fd: int, lock_path: Path, planted: str) -> None:
+    """Remove a planted lock file: unlink it (never following it), or rmdir an empty directory."""
+    try:
+        if planted == "a directory":
+            os.rmdir(lock, dir_fd=dir_fd)
+        else:
+            os.unlink(lock, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return  # cleared by someone else
+    except OSError as error:
+        if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise StoreError(
+                error.errno,
+                "cannot clear the lock file: it is a directory with entries, which the store "
+                "does not delete; look at what is in it and remove it by hand",
+                os.fspath(lock_path),
+            ) from error
+        if error.errno in (errno.ENOTDIR, errno.EISDIR):
+            return  # swapped for another kind since it was looked at: look again
+        raise _error(lock_path, "clear the lock file", error) from error
 
 
 def _sweep(dir_fd: int, sandbox_id: str) -> None:
