@@ -558,7 +558,7 @@ def _route_request(route: agent.Route, index: int) -> tuple[dict[str, Any], str]
             fields["src_len"] = source.prefixlen
             words.append(f"from {address}/{source.prefixlen}")
     if route.mtu:
-        fields["metrics"] = {"attrs": [("RTAX_MTU", route.mtu)]}
+        fields["metrics"] = {"mtu": route.mtu}
         words.append(f"mtu {route.mtu}")
     words.append(f"dev {route.device}")
     return fields, " ".join(words)
