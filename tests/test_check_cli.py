@@ -44,6 +44,14 @@ def test_text_output(files: dict[str, str], capsys: pytest.CaptureFixture[str]) 
         "missing: the Go runtime uses 0, where runtime-rs and danmodel use 1500. "
         'Fix: write "mtu": 1500 (or the link\'s MTU)\n'
         f"{warn}: 0 errors, 1 warning, 0 info for go-runtime\n"
+        "danmodel check: 2 files, 0 invalid, 0 unreadable; "
+        "1 problem (0 errors, 1 warning, 0 info)\n"
+    )
+    assert main(["check", "--runtime", "go-runtime", "-q", files["good"], files["warn"]]) == 0
+    assert capsys.readouterr().out == (
+        f'{warn}: $.devices[0].network_info.interface.mtu: warning [go-mtu-missing]: "mtu" is '
+        "missing: the Go runtime uses 0, where runtime-rs and danmodel use 1500. "
+        'Fix: write "mtu": 1500 (or the link\'s MTU)\n'
     )
 
 
@@ -67,17 +75,20 @@ def test_json_output(files: dict[str, str], capsys: pytest.CaptureFixture[str]) 
     report = json.loads(capsys.readouterr().out)
     assert report["runtime"] == "go-runtime"
     assert [entry["file"] for entry in report["files"]] == [files["good"], files["error"]]
-    assert report["files"][0]["findings"] == []
-    assert report["files"][1]["findings"][0] == {
+    assert report["command"] == "check"
+    assert report["files"][0]["problems"] == []
+    assert report["files"][1]["problems"][0] == {
         "rule": "go-device-type",
         "severity": "error",
         "path": "$.devices[0].device.type",
         "message": 'a "host-tap" device: the Go runtime attaches only vfio devices, '
         "so the sandbox fails",
         "fix": "attach host-tap and vhost-user devices with runtime-rs",
-        "line": None,
-        "column": None,
+        "line": 1,
+        "column": 76,  # the key "type" of the device, on the one line of the file
     }
+    text = Path(files["error"]).read_text(encoding="utf-8")
+    assert text[75:].startswith('"type": "host-tap"')
 
 
 def test_unreadable_file_wins(
@@ -123,7 +134,7 @@ def test_stdin() -> None:
 def test_runtime_option_helper() -> None:
     import argparse
 
-    from danmodel._cli._runtime import add_runtime_option, runtime_profile
+    from danmodel._cli._runtime_option import add_runtime_option, runtime_profile
 
     parser = argparse.ArgumentParser()
     add_runtime_option(parser)

@@ -83,46 +83,65 @@ def test_validate_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     out, err = capsys.readouterr()
     assert err == ""
     assert json.loads(out) == {
+        "version": 1,
+        "command": "validate",
         "valid": False,
+        "status": 2,
         "revision": 2,
         "lenient": False,
+        "summary": {
+            "files": 3,
+            "valid": 1,
+            "invalid": 1,
+            "unreadable": 1,
+            "problems": 1,
+            "errors": 1,
+            "warnings": 0,
+            "info": 0,
+        },
+        "directories": [],
         "files": [
             {
                 "file": str(good),
+                "status": "ok",
                 "valid": True,
                 "devices": 1,
                 "problems": [],
-                "ignored": [],
                 "error": None,
             },
             {
                 "file": str(bad),
+                "status": "invalid",
                 "valid": False,
                 "devices": None,
                 "problems": [
                     {
                         "path": "$",
                         "message": "invalid JSON: Expecting value",
+                        "severity": "error",
+                        "rule": None,
                         "line": 3,
                         "column": 1,
+                        "fix": None,
                     }
                 ],
-                "ignored": [],
                 "error": None,
             },
             {
                 "file": str(missing),
+                "status": "error",
                 "valid": False,
                 "devices": None,
                 "problems": [],
-                "ignored": [],
-                "error": "No such file or directory",
+                "error": "cannot read: No such file or directory",
             },
         ],
     }
 
 
-def test_validate_json_lenient_lists_ignored_keys(capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_json_lenient_lists_ignored_keys_as_warnings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     go = UPSTREAM / "go-runtime-testdata-vfio.json"
     assert main(["validate", "--lenient", "--format", "json", str(go)]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -130,10 +149,15 @@ def test_validate_json_lenient_lists_ignored_keys(capsys: pytest.CaptureFixture[
     assert report["lenient"] is True
     (entry,) = report["files"]
     assert entry["devices"] == 1
-    assert [problem["path"] for problem in entry["ignored"]] == [
+    assert [problem["path"] for problem in entry["problems"]] == [
         "$.devices[0].network_info.Neighbors"
     ]
-    assert entry["ignored"][0]["message"].endswith(", ignored")
+    (ignored,) = entry["problems"]
+    assert ignored["message"].endswith(", ignored")
+    assert ignored["severity"] == "warning"
+    lines = go.read_text(encoding="utf-8").splitlines()
+    assert lines[ignored["line"] - 1][ignored["column"] - 1 :].startswith('"Neighbors"')
+    assert report["summary"]["warnings"] == 1
 
 
 def test_validate_json_stdin(
@@ -151,7 +175,11 @@ def test_validate_prints_every_problem_of_the_upstream_examples(
 ) -> None:
     files = sorted(UPSTREAM.glob("*.json"))
     assert main(["validate", *map(str, files)]) == 1
-    lines = capsys.readouterr().out.splitlines()
+    *lines, summary = capsys.readouterr().out.splitlines()
+    assert summary == (
+        "danmodel validate: 4 files, 4 invalid, 0 unreadable; "
+        "11 problems (11 errors, 0 warnings, 0 info)"
+    )
     where = [line.split(": ", 2)[:2] for line in lines]
     assert where == [
         [str(UPSTREAM / "dantap-prototype-output.json"), "$"],
@@ -228,6 +256,11 @@ def test_fmt_check_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture
     canonical = _write(tmp_path, "canonical.json", CANONICAL)
     before = compact.stat().st_mtime_ns
     assert main(["fmt", "--check", str(compact), str(canonical)]) == 1
+    assert capsys.readouterr().out == (
+        f"{compact}: not in canonical form\n"
+        "danmodel fmt: 2 files, 1 invalid, 0 unreadable; 1 problem (1 error, 0 warnings, 0 info)\n"
+    )
+    assert main(["fmt", "--check", "--quiet", str(compact), str(canonical)]) == 1
     assert capsys.readouterr().out == f"{compact}: not in canonical form\n"
     assert compact.read_text(encoding="utf-8") == COMPACT
     assert compact.stat().st_mtime_ns == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from collections.abc import Iterable
@@ -40,8 +41,15 @@ def label(name: str) -> str:
 
 
 def input_source(name: str) -> str | BinaryIO:
-    """What :func:`danmodel.load` should read for the command-line name *name*."""
-    return sys.stdin.buffer if name == STDIN else name
+    """What :func:`danmodel.load` should read for the command-line name *name*.
+
+    Raises ``OSError`` (``EBADF``) for ``-`` when standard input is closed.
+    """
+    if name != STDIN:
+        return name
+    if sys.stdin is None:  # started with `<&-`
+        raise OSError(errno.EBADF, "standard input is closed")
+    return sys.stdin.buffer
 
 
 def print_problems(name: str, problems: Iterable[Problem], suffix: str = "") -> None:

@@ -11,24 +11,18 @@ import sys
 
 from .. import agent, cni, v2
 from .._fields import IFNAME
-from ..check.findings import ProfileRejectedError
-from ..check.profiles import Profile
-from ..codec import dumps, load
+from ..check import Profile, ProfileRejectedError
+from ..codec import dumps, loads
 from ..errors import Problem, ValidationError
-from ._runtime import add_runtime_option, runtime_profile
-from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, cannot, input_source, label, read_input
+from ._report import Entry, FileResult, Reporter, add_report_options, positioned
+from ._runtime_option import add_runtime_option, runtime_profile
+from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, label, read_input
 
 __all__ = ["register", "run"]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``convert`` parser."""
-    parser = commands.add_parser(
-        "convert",
-        help="convert a DAN config to agent messages, or a CNI result to a DAN config",
-        description="Convert a DAN config to the agent's JSON form (--to agent), or a CNI "
-        "ADD result to a DAN config (--from cni). Dropped data is reported on stderr.",
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the ``convert`` options."""
     parser.add_argument("file", metavar="FILE", help="the input file, or - for stdin")
     direction = parser.add_mutually_exclusive_group(required=True)
     direction.add_argument("--to", choices=("agent",), help="convert a DAN config to this form")
@@ -54,17 +48,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_runtime_option(
         from_cni, help="write the config as this Kata runtime parses it, refusing what it rejects"
     )
+    add_report_options(parser, files=False)
     parser.set_defaults(run=run)
 
 
 def _usage(message: str) -> int:
     print(f"danmodel convert: {message}", file=sys.stderr)
     return EXIT_USAGE
-
-
-def _report(name: str, problems: tuple[Problem, ...], suffix: str = "") -> None:
-    for problem in problems:
-        print(f"{label(name)}: {problem}{suffix}", file=sys.stderr)
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -77,7 +67,8 @@ def run(arguments: argparse.Namespace) -> int:
         ]
         if given:
             return _usage(f"--{given[0]} applies to --from cni only")
-        return _to_agent(arguments.file, arguments.keep_loopback, arguments.strict)
+        result = _to_agent(arguments.file, arguments.keep_loopback, arguments.strict)
+        return _finish(arguments, result)
     if arguments.keep_loopback or arguments.strict:
         return _usage("--keep-loopback and --strict apply to --to agent only")
     if arguments.name is None:
@@ -88,53 +79,82 @@ def run(arguments: argparse.Namespace) -> int:
             return _usage(f"{option}: {found[1]}")
     if arguments.interface is not None and arguments.interface < 0:
         return _usage("--interface: expected an index, 0 or more")
-    return _from_cni(
-        arguments.file,
-        arguments.name,
-        arguments.tap,
-        arguments.interface,
-        runtime_profile(arguments),
+    runtime = runtime_profile(arguments)
+    result = _from_cni(arguments.file, arguments.name, arguments.tap, arguments.interface, runtime)
+    return _finish(arguments, result, runtime=None if runtime is None else str(runtime))
+
+
+def _finish(arguments: argparse.Namespace, result: FileResult, **settings: object) -> int:
+    """Report on standard error: standard output carries the converted document."""
+    direction = {"to": arguments.to} if arguments.to else {"from": arguments.source}
+    reporter = Reporter(
+        "convert",
+        format=arguments.format,
+        quiet=arguments.quiet,
+        settings={**direction, **settings},
+        stream=sys.stderr,
     )
+    reporter.add(result)
+    return reporter.finish()
 
 
-def _to_agent(name: str, keep_loopback: bool, strict: bool) -> int:
+def _cannot_read(file: str, error: OSError) -> FileResult:
+    return FileResult(file=file, status=EXIT_USAGE, error=f"cannot read: {error.strerror or error}")
+
+
+def _problems(problems: tuple[Problem, ...], data: bytes | None) -> tuple[Entry, ...]:
+    entries = [Entry.of_problem(problem) for problem in problems]
+    return tuple(entries) if data is None else positioned(entries, data)
+
+
+def _dropped(problems: tuple[Problem, ...], data: bytes) -> tuple[Entry, ...]:
+    entries = [
+        Entry.of_problem(problem, severity="warning", suffix=" (dropped)") for problem in problems
+    ]
+    return positioned(entries, data) if entries else ()
+
+
+def _to_agent(name: str, keep_loopback: bool, strict: bool) -> FileResult:
+    file = label(name)
     try:
-        config = load(input_source(name))
+        data = read_input(name)
+    except OSError as error:
+        return _cannot_read(file, error)
+    try:
+        config = loads(data, source=file)
         converted = agent.from_dan_config(
             config,
             drop_loopback=not keep_loopback,
             drop_routes_without_family=not strict,
             drop_neighbor_ips_without_prefix=not strict,
         )
-    except OSError as error:
-        cannot("read", name, error)
-        return EXIT_USAGE
     except ValidationError as error:
-        _report(name, error.errors)
-        return EXIT_INVALID
-    _report(name, converted.dropped, " (dropped)")
+        return FileResult(file=file, status=EXIT_INVALID, problems=_problems(error.errors, data))
     sys.stdout.write(agent.dumps(converted.value))
-    return EXIT_OK
+    return FileResult(file=file, status=EXIT_OK, problems=_dropped(converted.dropped, data))
 
 
 def _from_cni(
     name: str, guest_name: str, tap: str | None, interface: int | None, runtime: Profile | None
-) -> int:
+) -> FileResult:
+    file = label(name)
+    try:
+        data = read_input(name)
+    except OSError as error:
+        return _cannot_read(file, error)
     try:
         converted = cni.to_dan_device(
-            read_input(name), name=guest_name, tap_name=tap, interface=interface, source=label(name)
+            data, name=guest_name, tap_name=tap, interface=interface, source=file
         )
-    except OSError as error:
-        cannot("read", name, error)
-        return EXIT_USAGE
     except ValidationError as error:
-        _report(name, error.errors)
-        return EXIT_INVALID
-    _report(name, converted.dropped, " (dropped)")
+        return FileResult(file=file, status=EXIT_INVALID, problems=_problems(error.errors, data))
+    dropped = _dropped(converted.dropped, data)
     try:
         text = dumps(v2.DanConfig(devices=[converted.value]), profile=runtime)
     except ProfileRejectedError as error:
-        _report(name, error.errors)
-        return EXIT_INVALID
+        # Paths in the config that would be written, not in the input: no positions.
+        return FileResult(
+            file=file, status=EXIT_INVALID, problems=dropped + _problems(error.errors, None)
+        )
     sys.stdout.write(text)
-    return EXIT_OK
+    return FileResult(file=file, status=EXIT_OK, problems=dropped)

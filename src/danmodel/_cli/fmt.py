@@ -5,34 +5,31 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..check.profiles import Profile
+from ..check import Profile
 from ..codec import dump, dumps, loads
-from ..errors import ValidationError
-from ._runtime import add_runtime_option, runtime_profile
+from ..errors import Problem, ValidationError
+from ._report import Entry, FileResult, Reporter, add_report_options, each_file, positioned
+from ._runtime_option import add_runtime_option, runtime_profile
 from ._shared import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
     STDIN,
-    cannot,
     label,
     missing_guest_macs,
-    print_problems,
     read_input,
 )
 
 __all__ = ["register", "run"]
 
+NOT_CANONICAL = "not in canonical form"
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``fmt`` parser."""
-    parser = commands.add_parser(
-        "fmt",
-        help="rewrite DAN config files in canonical form",
-        description="Rewrite valid DAN config files in canonical form (as danmodel.dump() "
-        "writes them), each replaced atomically; - reads stdin and writes stdout.",
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the ``fmt`` options."""
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="a file, a directory, or - for stdin"
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="a file, or - for stdin")
     parser.add_argument(
         "--check",
         action="store_true",
@@ -42,52 +39,101 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--revision", type=int, choices=(1, 2), default=2, help="format revision (default 2)"
     )
     add_runtime_option(parser)
+    add_report_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
     """Format (or check) every file; the exit status is the worst result."""
+    if STDIN in arguments.files and not arguments.check and arguments.format != "text":
+        print(
+            "danmodel fmt: - writes the formatted document to stdout; "
+            f"--format {arguments.format} needs --check",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     runtime = runtime_profile(arguments)
-    return max(
-        _format(name, arguments.revision, arguments.check, runtime) for name in arguments.files
+    reporter = Reporter(
+        "fmt",
+        format=arguments.format,
+        quiet=arguments.quiet,
+        settings={
+            "revision": arguments.revision,
+            "runtime": None if runtime is None else str(runtime),
+            "check": arguments.check,
+        },
+    )
+    for name in each_file(arguments.files, arguments.glob, reporter):
+        reporter.add(_format(name, arguments.revision, arguments.check, runtime))
+    return reporter.finish()
+
+
+def _invalid(file: str, problems: tuple[Problem, ...] | list[Problem], data: bytes) -> FileResult:
+    entries = [Entry.of_problem(problem) for problem in problems]
+    return FileResult(
+        file=file,
+        status=EXIT_INVALID,
+        problems=positioned(entries, data),
+        details={"changed": False},
     )
 
 
-def _format(name: str, revision: int, check: bool, runtime: Profile | None) -> int:
+def _format(name: str, revision: int, check: bool, runtime: Profile | None) -> FileResult:
+    file = label(name)
     try:
         data = read_input(name)
     except OSError as error:
-        cannot("read", name, error)
-        return EXIT_USAGE
+        return FileResult(
+            file=file,
+            status=EXIT_USAGE,
+            error=f"cannot read: {error.strerror or error}",
+            details={"changed": False},
+        )
     try:
-        config = loads(data, revision=revision, source=label(name))
+        config = loads(data, revision=revision, source=file)
     except ValidationError as error:
-        print_problems(name, error.errors)
-        return EXIT_INVALID
+        return _invalid(file, error.errors, data)
     missing = missing_guest_macs(data)
     if missing:
-        print_problems(name, missing)
-        return EXIT_INVALID
+        return _invalid(file, missing, data)
     try:
         text = dumps(config, profile=runtime)
     except ValidationError as error:  # the runtime would reject the file
-        print_problems(name, error.errors)
-        return EXIT_INVALID
+        return _invalid(file, error.errors, data)
     canonical = data == text.encode("utf-8")
     if check:
-        if not canonical:
-            print(f"{label(name)}: not in canonical form")
-            return EXIT_INVALID
-        return EXIT_OK
+        if canonical:
+            return FileResult(file=file, status=EXIT_OK, details={"changed": False})
+        line, column = _first_difference(data.decode("utf-8"), text)
+        entry = Entry(path="$", message=NOT_CANONICAL, line=line, column=column, text=NOT_CANONICAL)
+        return FileResult(
+            file=file, status=EXIT_INVALID, problems=(entry,), details={"changed": False}
+        )
     if name == STDIN:
         sys.stdout.write(text)
-        return EXIT_OK
+        return FileResult(file=file, status=EXIT_OK, details={"changed": not canonical})
     if canonical:
-        return EXIT_OK
+        return FileResult(file=file, status=EXIT_OK, details={"changed": False})
     try:
         dump(config, name, profile=runtime)
     except OSError as error:
-        cannot("write", name, error)
-        return EXIT_USAGE
-    print(f"{label(name)}: reformatted")
-    return EXIT_OK
+        return FileResult(
+            file=file,
+            status=EXIT_USAGE,
+            error=f"cannot write: {error.strerror or error}",
+            details={"changed": False},
+        )
+    return FileResult(file=file, status=EXIT_OK, notes=("reformatted",), details={"changed": True})
+
+
+def _first_difference(text: str, canonical: str) -> tuple[int, int]:
+    """The 1-based line and column where *text* first differs from *canonical*."""
+    low, high = 0, min(len(text), len(canonical))
+    while low < high:  # the longest common prefix, by halving: C-speed comparisons
+        middle = (low + high + 1) // 2
+        if text[:middle] == canonical[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    line = text.count("\n", 0, low) + 1
+    return line, low - (text.rfind("\n", 0, low) + 1) + 1

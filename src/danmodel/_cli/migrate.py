@@ -8,7 +8,7 @@ import sys
 from ..codec import dumps, loads
 from ..errors import ValidationError
 from ..revisions import downgrade
-from ._runtime import add_runtime_option, runtime_profile
+from ._runtime_option import add_runtime_option, runtime_profile
 from ._shared import (
     EXIT_INVALID,
     EXIT_OK,
@@ -23,14 +23,8 @@ from ._shared import (
 __all__ = ["register", "run"]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``migrate`` parser."""
-    parser = commands.add_parser(
-        "migrate",
-        help="print a DAN config in another format revision",
-        description="Print FILE in canonical form for format revision N. A downgrade "
-        "that would lose anything (a vfio device, route flags or mtu) is refused.",
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the ``migrate`` options."""
     parser.add_argument("file", metavar="FILE", help="a file, or - for stdin")
     parser.add_argument(
         "--to", type=int, choices=(1, 2), required=True, metavar="N", help="target revision"

@@ -12,13 +12,8 @@ from ._shared import EXIT_OK, EXIT_USAGE, cannot
 __all__ = ["register", "run"]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``schema`` parser."""
-    parser = commands.add_parser(
-        "schema",
-        help="print the JSON Schema of a format revision",
-        description="Print the JSON Schema (draft 2020-12) of a format revision.",
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the ``schema`` options."""
     parser.add_argument(
         "--revision", type=int, choices=REVISIONS, default=None, help="format revision (default 2)"
     )
@@ -35,6 +30,9 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.write is None:
         sys.stdout.write(schema_text(arguments.revision or 2))
         return EXIT_OK
+    if not arguments.write:
+        print("danmodel schema: --write needs a directory name, not ''", file=sys.stderr)
+        return EXIT_USAGE
     revisions = REVISIONS if arguments.revision is None else (arguments.revision,)
     for revision in revisions:
         path = Path(arguments.write, SCHEMA_FILE.format(revision=revision))

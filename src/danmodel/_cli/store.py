@@ -11,28 +11,15 @@ from ..codec import dumps, from_dict
 from ..errors import ValidationError
 from ..store import DEFAULT_DIRECTORY, DanStore, InvalidSandboxId, StoreError
 from ..v2 import DanConfig, DanDevice
-from ._runtime import add_runtime_option, runtime_profile
-from ._shared import (
-    EXIT_INVALID,
-    EXIT_OK,
-    EXIT_USAGE,
-    cannot,
-    label,
-    print_problems,
-    read_input,
-)
+from ._report import Entry, FileResult, Reporter, add_report_options, positioned
+from ._runtime_option import add_runtime_option, runtime_profile
+from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, label, read_input
 
 __all__ = ["register", "run"]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``store`` parser and its actions."""
-    parser = commands.add_parser(
-        "store",
-        help="add, remove, show and list the DAN files of a directory",
-        description="Add, remove, show and list the DAN files of a directory, "
-        "{DIR}/{SANDBOX_ID}.json, with atomic writes under a per-sandbox lock.",
-    )
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the ``store`` actions and their options."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     directory = argparse.ArgumentParser(add_help=False)
     directory.add_argument(
@@ -67,6 +54,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="the network namespace of a device file's device (a config names its own)",
     )
     add_runtime_option(add)
+    add_report_options(add, files=False)
 
     remove = actions.add_parser(
         "remove",
@@ -77,6 +65,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     remove.add_argument("--device", metavar="NAME", help="the guest name of the device to remove")
     add_runtime_option(remove)
+    add_report_options(remove, files=False)
 
     actions.add_parser(
         "show",
@@ -95,65 +84,110 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(arguments: argparse.Namespace) -> int:
     """Run the action; 0 done, 1 refused or invalid, 2 usage error or file not readable."""
-    store = DanStore(arguments.dir, runtime=runtime_profile(arguments))
+    if not arguments.dir:
+        print("danmodel store: --dir needs a directory name, not ''", file=sys.stderr)
+        return EXIT_USAGE
+    if arguments.action in ("show", "list"):
+        store = DanStore(arguments.dir)
+        try:
+            return _LISTINGS[arguments.action](store, arguments)
+        except InvalidSandboxId as error:
+            print(f"danmodel store: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        except StoreError as error:
+            print(error, file=sys.stderr)
+            return EXIT_USAGE
+        except ValidationError as error:
+            for problem in error.errors:
+                print(f"{error.source or arguments.sandbox_id}: {problem}")
+            return EXIT_INVALID
+    runtime = runtime_profile(arguments)
+    store = DanStore(arguments.dir, runtime=runtime)
+    reporter = Reporter(
+        f"store {arguments.action}",
+        format=arguments.format,
+        quiet=arguments.quiet,
+        settings={"runtime": None if runtime is None else str(runtime)},
+    )
     try:
-        return _ACTIONS[arguments.action](store, arguments)
+        result = _CHANGES[arguments.action](store, arguments)
     except InvalidSandboxId as error:
         print(f"danmodel store: {error}", file=sys.stderr)
         return EXIT_USAGE
     except StoreError as error:
-        print(error, file=sys.stderr)
-        return EXIT_USAGE
+        result = FileResult(
+            file=str(error.filename), status=EXIT_USAGE, error=error.strerror or str(error)
+        )
     except ValidationError as error:
-        print_problems(error.source or arguments.sandbox_id, error.errors)
-        return EXIT_INVALID
+        result = FileResult(
+            file=error.source or arguments.sandbox_id,
+            status=EXIT_INVALID,
+            problems=tuple(Entry.of_problem(problem) for problem in error.errors),
+        )
+    reporter.add(result)
+    return reporter.finish()
 
 
-def _add(store: DanStore, arguments: argparse.Namespace) -> int:
+def _add(store: DanStore, arguments: argparse.Namespace) -> FileResult:
     name = arguments.file
+    file = label(name)
     try:
         data = read_input(name)
     except OSError as error:
-        cannot("read", name, error)
-        return EXIT_USAGE
+        return FileResult(
+            file=file, status=EXIT_USAGE, error=f"cannot read: {error.strerror or error}"
+        )
     try:
-        value = _text.parse(_text.decode_text(data, label(name)), label(name)).value
+        value = _text.parse(_text.decode_text(data, file), file).value
         if isinstance(value, dict) and "devices" in value:
             config: DanConfig = from_dict(value)
             devices = config.devices
             if arguments.netns is not None:
-                print(
-                    f"{label(name)}: --netns is for a device file; a config names its netns",
-                    file=sys.stderr,
+                return FileResult(
+                    file=file,
+                    status=EXIT_USAGE,
+                    error="--netns is for a device file; a config names its netns",
                 )
-                return EXIT_USAGE
             netns = config.netns
         else:
             devices = (from_dict(value, DanDevice),)
             netns = arguments.netns
     except ValidationError as error:
-        print_problems(name, error.errors)
-        return EXIT_INVALID
-    path = store.path(arguments.sandbox_id)
+        entries = [Entry.of_problem(problem) for problem in error.errors]
+        return FileResult(file=file, status=EXIT_INVALID, problems=positioned(entries, data))
+    path = str(store.path(arguments.sandbox_id))
+    details = {"sandbox": arguments.sandbox_id, "input": file}
     if store.add_devices(arguments.sandbox_id, devices, netns=netns, replace=arguments.replace):
         count = len(devices)
-        print(f"{path}: added {count} device{'s' * (count != 1)} from {label(name)}")
-    else:
-        print(f"{path}: unchanged, the devices of {label(name)} are already there")
-    return EXIT_OK
+        return FileResult(
+            file=path,
+            status=EXIT_OK,
+            notes=(f"added {count} device{'s' * (count != 1)} from {file}",),
+            details={**details, "changed": True},
+        )
+    return FileResult(
+        file=path,
+        status=EXIT_OK,
+        notes=(f"unchanged, the devices of {file} are already there",),
+        details={**details, "changed": False},
+    )
 
 
-def _remove(store: DanStore, arguments: argparse.Namespace) -> int:
-    path = store.path(arguments.sandbox_id)
+def _remove(store: DanStore, arguments: argparse.Namespace) -> FileResult:
+    path = str(store.path(arguments.sandbox_id))
     device = arguments.device
+    details = {"sandbox": arguments.sandbox_id}
     if device is None:
         removed = store.remove(arguments.sandbox_id)
-        print(f"{path}: removed" if removed else f"{path}: no such file, nothing to remove")
-    elif store.remove_device(arguments.sandbox_id, device):
-        print(f"{path}: removed device {device!r}")
+        note = "removed" if removed else "no such file, nothing to remove"
     else:
-        print(f"{path}: no device {device!r}, nothing to remove")
-    return EXIT_OK
+        removed = store.remove_device(arguments.sandbox_id, device)
+        note = (
+            f"removed device {device!r}" if removed else f"no device {device!r}, nothing to remove"
+        )
+    return FileResult(
+        file=path, status=EXIT_OK, notes=(note,), details={**details, "changed": removed}
+    )
 
 
 def _show(store: DanStore, arguments: argparse.Namespace) -> int:
@@ -167,9 +201,11 @@ def _list(store: DanStore, arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_ACTIONS: dict[str, Callable[[DanStore, argparse.Namespace], int]] = {
+_CHANGES: dict[str, Callable[[DanStore, argparse.Namespace], FileResult]] = {
     "add": _add,
     "remove": _remove,
+}
+_LISTINGS: dict[str, Callable[[DanStore, argparse.Namespace], int]] = {
     "show": _show,
     "list": _list,
 }

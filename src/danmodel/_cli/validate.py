@@ -1,41 +1,27 @@
-"""``danmodel validate FILE...``: check DAN config files, print every problem."""
+"""``danmodel validate FILE...``: check DAN config files, print every problem.
+
+This module imports only the loader: no runtime rules, agent, CNI, store or
+schema code (a test holds it to that).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import warnings
-from collections.abc import Sequence
 
-import attrs
+from ..codec import loads
+from ..errors import IgnoredKeysWarning, ValidationError
+from ._report import Entry, FileResult, Reporter, add_report_options, each_file, positioned
+from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, label, read_input
 
-from ..codec import load
-from ..errors import IgnoredKeysWarning, Problem, ValidationError
-from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, input_source, label, print_problems
-
-__all__ = ["FileResult", "check", "register", "run"]
+__all__ = ["register", "run", "validate_file"]
 
 
-@attrs.frozen(kw_only=True)
-class FileResult:
-    """What validating one file found, whatever the output format."""
-
-    name: str
-    status: int
-    devices: int | None = None
-    problems: tuple[Problem, ...] = ()
-    ignored: tuple[Problem, ...] = ()
-    error: str | None = None
-    """Why the file could not be read (status 2)."""
-
-
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``validate`` parser."""
-    parser = commands.add_parser(
-        "validate", help="check DAN config files", description="Check DAN config files."
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add the ``validate`` options."""
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="a file, a directory, or - for stdin"
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="a file, or - for stdin")
     parser.add_argument(
         "--revision", type=int, choices=(1, 2), default=2, help="format revision (default 2)"
     )
@@ -44,84 +30,58 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="ignore (and report) keys the format does not define, as the runtimes do",
     )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json"),
-        default="text",
-        help="text: one line per problem (default); json: one report on standard output",
-    )
+    add_report_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
     """Validate every file; the exit status is the worst result."""
-    results = []
-    for name in arguments.files:
-        result = check(name, revision=arguments.revision, lenient=arguments.lenient)
-        if arguments.format == "text":
-            _print_text(result, arguments.revision)
-        results.append(result)
-    if arguments.format == "json":
-        _print_json(results, arguments.revision, arguments.lenient)
-    return max((result.status for result in results), default=EXIT_OK)
+    reporter = Reporter(
+        "validate",
+        format=arguments.format,
+        quiet=arguments.quiet,
+        settings={"revision": arguments.revision, "lenient": arguments.lenient},
+    )
+    for name in each_file(arguments.files, arguments.glob, reporter):
+        reporter.add(validate_file(name, revision=arguments.revision, lenient=arguments.lenient))
+    return reporter.finish()
 
 
-def check(name: str, *, revision: int, lenient: bool) -> FileResult:
+def validate_file(name: str, *, revision: int, lenient: bool) -> FileResult:
     """Validate the file *name* (``-``: standard input)."""
+    file = label(name)
+    try:
+        data = read_input(name)
+    except OSError as error:
+        return FileResult(
+            file=file,
+            status=EXIT_USAGE,
+            error=f"cannot read: {error.strerror or error}",
+            details={"devices": None},
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IgnoredKeysWarning)
         try:
-            config = load(input_source(name), revision=revision, strict=not lenient)
-        except OSError as error:
-            return FileResult(name=name, status=EXIT_USAGE, error=str(error.strerror or error))
+            config = loads(data, revision=revision, strict=not lenient, source=file)
         except ValidationError as error:
-            return FileResult(name=name, status=EXIT_INVALID, problems=error.errors)
-    ignored = tuple(
-        problem
+            problems = [Entry.of_problem(problem) for problem in error.errors]
+            return FileResult(
+                file=file,
+                status=EXIT_INVALID,
+                problems=positioned(problems, data),
+                details={"devices": None},
+            )
+    ignored = [
+        Entry.of_problem(problem, severity="warning")
         for warning in caught
         if isinstance(warning.message, IgnoredKeysWarning)
         for problem in warning.message.ignored
+    ]
+    count = len(config.devices)
+    return FileResult(
+        file=file,
+        status=EXIT_OK,
+        problems=positioned(ignored, data),
+        notes=(f"valid (revision {revision}, {count} device{'s' * (count != 1)})",),
+        details={"devices": count},
     )
-    return FileResult(name=name, status=EXIT_OK, devices=len(config.devices), ignored=ignored)
-
-
-def _print_text(result: FileResult, revision: int) -> None:
-    if result.error is not None:
-        print(f"{label(result.name)}: cannot read: {result.error}", file=sys.stderr)
-        return
-    print_problems(result.name, result.problems)
-    print_problems(result.name, result.ignored)
-    if result.devices is not None:
-        count = result.devices
-        print(
-            f"{label(result.name)}: valid (revision {revision}, {count} device{'s' * (count != 1)})"
-        )
-
-
-def _problem(problem: Problem) -> dict[str, object]:
-    return {
-        "path": problem.path,
-        "message": problem.message,
-        "line": problem.line,
-        "column": problem.column,
-    }
-
-
-def _print_json(results: Sequence[FileResult], revision: int, lenient: bool) -> None:
-    report = {
-        "valid": all(result.status == EXIT_OK for result in results),
-        "revision": revision,
-        "lenient": lenient,
-        "files": [
-            {
-                "file": label(result.name),
-                "valid": result.status == EXIT_OK,
-                "devices": result.devices,
-                "problems": [_problem(problem) for problem in result.problems],
-                "ignored": [_problem(problem) for problem in result.ignored],
-                "error": result.error,
-            }
-            for result in results
-        ],
-    }
-    print(json.dumps(report, indent=2, ensure_ascii=False))

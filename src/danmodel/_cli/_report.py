@@ -1,0 +1,346 @@
+"""What a command found in each file, and the reporters that print it: text, json, github.
+
+Every command that reads files (``validate``, ``check``, ``fmt``,
+``convert``, ``store add|remove``) builds one :class:`FileResult` per file
+and hands it to a :class:`Reporter`, so all of them speak the same JSON
+(``schema/report.schema.json``) and the same GitHub workflow commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any, TextIO
+
+import attrs
+
+from ..errors import Problem
+from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, STDIN
+
+if TYPE_CHECKING:
+    from ..check import Finding
+
+__all__ = [
+    "FORMATS",
+    "REPORT_VERSION",
+    "Entry",
+    "FileResult",
+    "Reporter",
+    "add_report_options",
+    "each_file",
+    "positioned",
+]
+
+FORMATS = ("text", "json", "github")
+"""The values of ``--format``."""
+
+REPORT_VERSION = 1
+"""The ``version`` of the JSON report; it changes only when a member changes meaning."""
+
+_STATUS_NAMES = {EXIT_OK: "ok", EXIT_INVALID: "invalid", EXIT_USAGE: "error"}
+_GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+@attrs.frozen(kw_only=True)
+class Entry:
+    """One problem or finding at one place of a file."""
+
+    path: str
+    message: str
+    severity: str = "error"
+    """``error``, ``warning`` or ``info`` (the severities of :mod:`danmodel.check`)."""
+    rule: str | None = None
+    """The id of the :mod:`danmodel.check` rule, for findings."""
+    line: int | None = None
+    column: int | None = None
+    fix: str | None = None
+    text: str
+    """The line the text reporter prints after ``FILE: ``."""
+
+    @classmethod
+    def of_problem(cls, problem: Problem, *, severity: str = "error", suffix: str = "") -> Entry:
+        """An entry for a loader :class:`~danmodel.errors.Problem`."""
+        return cls(
+            path=problem.path,
+            message=problem.message + suffix,
+            severity=severity,
+            line=problem.line,
+            column=problem.column,
+            text=f"{problem}{suffix}",
+        )
+
+    @classmethod
+    def of_finding(cls, finding: Finding) -> Entry:
+        """An entry for a :class:`danmodel.check.Finding`."""
+        return cls(
+            path=finding.path,
+            message=finding.message,
+            severity=finding.severity.value,
+            rule=finding.rule,
+            line=finding.line,
+            column=finding.column,
+            fix=finding.fix,
+            text=str(finding),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as a member of ``problems`` in the JSON report."""
+        return {
+            "path": self.path,
+            "message": self.message,
+            "severity": self.severity,
+            "rule": self.rule,
+            "line": self.line,
+            "column": self.column,
+            "fix": self.fix,
+        }
+
+
+@attrs.frozen(kw_only=True)
+class FileResult:
+    """What a command did with one file."""
+
+    file: str
+    """The name the file is reported under (``<stdin>`` for ``-``)."""
+    status: int
+    """0 ok, 1 invalid, 2 could not be read or written."""
+    problems: tuple[Entry, ...] = ()
+    error: str | None = None
+    """Why the file could not be read or written: ``cannot read: No such file or directory``."""
+    notes: tuple[str, ...] = ()
+    """Text lines after the problems (``valid (revision 2, 1 device)``); ``--quiet`` drops them."""
+    details: Mapping[str, Any] = attrs.field(factory=dict)
+    """Command-specific members of the file's JSON entry (``devices``, ``changed``, ...)."""
+
+
+def positioned(entries: Sequence[Entry], data: bytes | str) -> tuple[Entry, ...]:
+    """*entries* with the line and column of each path in *data*, where they had none.
+
+    Called only when there is something to report; *data* is the text the
+    entries were found in.
+    """
+    wanted = [entry.path for entry in entries if entry.line is None]
+    if not wanted:
+        return tuple(entries)
+    from .._positions import locate  # only on the error path
+
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    found = locate(text, wanted)
+    return tuple(
+        attrs.evolve(entry, line=found[entry.path][0], column=found[entry.path][1])
+        if entry.line is None and entry.path in found
+        else entry
+        for entry in entries
+    )
+
+
+def each_file(names: Iterable[str], glob: str, reporter: Reporter) -> Iterator[str]:
+    """The files named on the command line, a directory standing for its files matching *glob*.
+
+    A directory is walked recursively (not into linked directories), in name
+    order; the reporter says how many files each one gave, and one that gives
+    none is reported as an error (exit status 2).
+    """
+    for name in names:
+        if name == STDIN or not os.path.isdir(name):
+            yield name
+            continue
+        found = []
+        for top, directories, files in os.walk(name):
+            directories.sort()
+            found += [os.path.join(top, file) for file in sorted(files) if fnmatchcase(file, glob)]
+        reporter.directory(name, glob, len(found))
+        if not found:
+            reporter.add(
+                FileResult(
+                    file=name, status=EXIT_USAGE, error=f"cannot read: no file matches {glob} in it"
+                )
+            )
+        yield from found
+
+
+def add_report_options(parser: argparse.ArgumentParser, *, files: bool = True) -> None:
+    """Add ``--format`` and ``--quiet`` (and ``--glob`` when the command takes many files)."""
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text: one line per problem (default); json: one report; "
+        "github: GitHub Actions annotations",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the problems, no summary"
+    )
+    if files:
+        parser.add_argument(
+            "--glob",
+            default="*.json",
+            metavar="PATTERN",
+            help="the files read under a directory argument, recursively (default *.json)",
+        )
+
+
+class Reporter:
+    """Prints each :class:`FileResult` in the chosen format, then the summary or the report."""
+
+    def __init__(
+        self,
+        command: str,
+        *,
+        format: str = "text",
+        quiet: bool = False,
+        settings: Mapping[str, Any] | None = None,
+        stream: TextIO | None = None,
+    ) -> None:
+        self.command = command
+        self.format = format
+        self.quiet = quiet
+        self.settings = dict(settings or {})
+        self.stream = stream
+        self.results: list[FileResult] = []
+        self.directories: list[dict[str, Any]] = []
+
+    def _out(self) -> TextIO:
+        return self.stream or sys.stdout
+
+    def directory(self, path: str, glob: str, count: int) -> None:
+        """Say what a directory argument stood for."""
+        self.directories.append({"path": path, "glob": glob, "files": count})
+        if self.format != "json" and not self.quiet and count:
+            noun = "file" if count == 1 else "files"
+            print(f"{path}: {count} {noun} matching {glob}", file=self._out())
+
+    def add(self, result: FileResult) -> None:
+        """Report one file (text and github print at once, json at :meth:`finish`)."""
+        self.results.append(result)
+        if self.format == "text":
+            self._text(result)
+        elif self.format == "github":
+            self._github(result)
+
+    def finish(self) -> int:
+        """Print the summary (text, github) or the report (json); returns the exit status."""
+        status = max((result.status for result in self.results), default=EXIT_OK)
+        if self.format == "json":
+            json.dump(self.report(), self._out(), indent=2, ensure_ascii=False)
+            print(file=self._out())
+        elif not self.quiet and (len(self.results) > 1 or self.directories):
+            print(self.summary_line(), file=self._out())
+        return status
+
+    def summary(self) -> dict[str, int]:
+        """The counts of the ``summary`` member."""
+        counts = {"files": len(self.results), "ok": 0, "invalid": 0, "error": 0}
+        for result in self.results:
+            counts[_STATUS_NAMES[result.status]] += 1
+        severities = [entry.severity for result in self.results for entry in result.problems]
+        return {
+            "files": counts["files"],
+            "valid": counts["ok"],
+            "invalid": counts["invalid"],
+            "unreadable": counts["error"],
+            "problems": len(severities),
+            "errors": severities.count("error"),
+            "warnings": severities.count("warning"),
+            "info": severities.count("info"),
+        }
+
+    def summary_line(self) -> str:
+        """``danmodel validate: 3 files, 1 invalid, 0 unreadable; 2 problems (...)``."""
+        counts = self.summary()
+        files, problems = counts["files"], counts["problems"]
+        errors, warnings = counts["errors"], counts["warnings"]
+        return (
+            f"danmodel {self.command}: {files} file{'s' * (files != 1)}, "
+            f"{counts['invalid']} invalid, {counts['unreadable']} unreadable; "
+            f"{problems} problem{'s' * (problems != 1)} ({errors} error{'s' * (errors != 1)}, "
+            f"{warnings} warning{'s' * (warnings != 1)}, {counts['info']} info)"
+        )
+
+    def report(self) -> dict[str, Any]:
+        """The JSON report (``schema/report.schema.json``)."""
+        status = max((result.status for result in self.results), default=EXIT_OK)
+        return {
+            "version": REPORT_VERSION,
+            "command": self.command,
+            "valid": status == EXIT_OK,
+            "status": status,
+            **self.settings,
+            "summary": self.summary(),
+            "directories": self.directories,
+            "files": [
+                {
+                    "file": result.file,
+                    "status": _STATUS_NAMES[result.status],
+                    "valid": result.status == EXIT_OK,
+                    "problems": [entry.to_json() for entry in result.problems],
+                    "error": result.error,
+                    **result.details,
+                }
+                for result in self.results
+            ],
+        }
+
+    def _text(self, result: FileResult) -> None:
+        out = self._out()
+        for entry in result.problems:
+            print(f"{result.file}: {entry.text}", file=out)
+        if result.error is not None:
+            print(f"{result.file}: {result.error}", file=sys.stderr)
+        if not self.quiet:
+            for note in result.notes:
+                print(f"{result.file}: {note}", file=out)
+
+    def _github(self, result: FileResult) -> None:
+        out = self._out()
+        title = f"danmodel {self.command}"
+        for entry in result.problems:
+            message = f"{entry.path}: {entry.message}"
+            if entry.fix is not None:
+                message += f". Fix: {entry.fix}"
+            print(
+                _workflow_command(
+                    _GITHUB_LEVELS.get(entry.severity, "error"),
+                    result.file,
+                    entry.line,
+                    entry.column,
+                    entry.rule or title,
+                    message,
+                ),
+                file=out,
+            )
+        if result.error is not None:
+            print(
+                _workflow_command("error", result.file, None, None, title, result.error), file=out
+            )
+        if not self.quiet:
+            for note in result.notes:
+                print(f"{result.file}: {note}", file=out)
+
+
+def _workflow_command(
+    level: str, file: str, line: int | None, column: int | None, title: str, message: str
+) -> str:
+    """``::error file=F,line=L,col=C,title=T::message``, escaped as the runner unescapes it."""
+    properties: list[tuple[str, object]] = []
+    if file != "<stdin>":
+        properties.append(("file", file))
+    if line is not None:
+        properties.append(("line", line))
+        if column is not None:
+            properties.append(("col", column))
+    properties.append(("title", title))
+    joined = ",".join(f"{name}={_escape_property(str(value))}" for name, value in properties)
+    return f"::{level} {joined}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
