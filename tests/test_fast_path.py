@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import danmodel
+import danmodel._fields
 from danmodel import MacAddress, strategies, v1, v2
 from danmodel._fast_reader import Invalid, fast_reader
 from danmodel._fields import FAILED, Object, Reader
@@ -129,3 +130,88 @@ def test_defaults_and_factories_apply() -> None:
     assert device.guest_mac.is_locally_administered
     assert device.guest_mac.is_unicast
     assert config.netns is None
+
+
+# --- generated code ----------------------------------------------------------------------------
+
+
+def _model_classes() -> list[type]:
+    from danmodel import agent
+
+    return [
+        getattr(module, name)
+        for module in (v1, v2, agent)
+        for name in module.__all__
+        if attrs.has(getattr(module, name))
+    ]
+
+
+@pytest.mark.parametrize(
+    "cls", _model_classes(), ids=lambda cls: f"{cls.__module__}.{cls.__name__}"
+)
+def test_every_model_class_has_a_fast_reader(cls: type) -> None:
+    # Generating the reader refuses attrs features it would skip: a model class that
+    # gains one fails here, not silently in production.
+    assert callable(fast_reader(Object(cls)))
+
+
+def _with_extra_validator() -> type:
+    @attrs.frozen
+    class Strange:
+        name: str = attrs.field(metadata=danmodel._fields.meta(danmodel._fields.STRING, "x"))
+
+        @name.validator
+        def _never_empty(self, attribute: object, value: str) -> None:
+            if not value:
+                raise ValueError("empty")
+
+    return Strange
+
+
+def _with_pre_init() -> type:
+    @attrs.frozen(field_transformer=danmodel._fields.validate_by_field)
+    class Strange:
+        name: str = attrs.field(metadata=danmodel._fields.meta(danmodel._fields.STRING, "x"))
+
+        def __attrs_pre_init__(self) -> None:
+            pass
+
+    return Strange
+
+
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [(_with_extra_validator, "a validator other than"), (_with_pre_init, "__attrs_pre_init__")],
+)
+def test_attrs_features_the_fast_reader_would_skip_are_refused(make: Any, what: str) -> None:
+    from danmodel._fast_reader import UnsupportedModel
+
+    with pytest.raises(UnsupportedModel, match=what):
+        fast_reader(Object(make()))
+
+
+def test_generated_code_shows_its_lines_in_tracebacks() -> None:
+    import linecache
+    import traceback
+
+    class Boom(Exception):
+        pass
+
+    def explode(value: object) -> object:
+        raise Boom
+
+    @attrs.frozen(field_transformer=danmodel._fields.validate_by_field)
+    class Odd:
+        name: str = attrs.field(
+            metadata=danmodel._fields.meta(
+                danmodel._fields.Leaf("odd", explode, lambda value: True), "x"
+            )
+        )
+
+    with pytest.raises(Boom) as caught:
+        fast_reader(Object(Odd))({"name": "x"})
+    frames = [frame for frame in traceback.extract_tb(caught.tb) if "fast reader" in frame.filename]
+    assert frames, "no frame of the generated reader"
+    assert frames[0].line == "item = read_0(item)"
+    line = linecache.getline(frames[0].filename, frames[0].lineno or 0)
+    assert line.strip() == frames[0].line

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from ._codegen import define
 from ._fields import (
     FIELD,
     IFNAME,
@@ -123,8 +124,7 @@ def _object_writer(cls: type, indent: str, tag: str | None = None) -> _Writer:
     pending.append(repr(indent + "}" if separator != "{" + inner else "{}"))
     body.append(f"    append({' + '.join(pending)})")
     source = "def write_object(value, out):\n    append = out.append\n" + "\n".join(body) + "\n"
-    exec(compile(source, f"<danmodel writer of {cls.__qualname__}>", "exec"), names)
-    writer: _Writer = names["write_object"]
+    writer: _Writer = define(source, f"writer of {cls.__qualname__}", names, "write_object")
     return writer
 
 

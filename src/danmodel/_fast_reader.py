@@ -21,9 +21,10 @@ from typing import Any
 
 import attrs
 
+from ._codegen import define
 from ._fields import FIELD, Array, Field, Leaf, Nullable, Object, Tagged
 
-__all__ = ["Invalid", "fast_reader"]
+__all__ = ["Invalid", "UnsupportedModel", "fast_reader"]
 
 
 class Invalid(Exception):
@@ -80,6 +81,7 @@ def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
     converter, set the attribute as the attrs ``__init__`` does, then call
     ``__attrs_post_init__``, which holds the cross-field checks.
     """
+    _refuse_unsupported(cls)
     fields = attrs.fields(cls)
     allowed = frozenset(field.name for field in fields) | ({tag} if tag else set())
     names: dict[str, Any] = {
@@ -129,9 +131,32 @@ def _object(cls: type, tag: str | None = None) -> _Reader:
     if cached is not None:
         return cached
     source, names = _object_source(cls, tag)
-    exec(compile(source, f"<danmodel fast reader of {cls.__qualname__}>", "exec"), names)
-    reader: _Reader = names["read_object"]
+    reader: _Reader = define(source, f"fast reader of {cls.__qualname__}", names, "read_object")
     return _READERS.setdefault((cls, tag), reader)
+
+
+class UnsupportedModel(TypeError):
+    """A model class uses an attrs feature the generated fast reader would skip."""
+
+
+def _refuse_unsupported(cls: type) -> None:
+    """Refuse what the generated reader does not do as the attrs ``__init__`` does.
+
+    It sets each attribute itself, so it would skip a validator other than the
+    field's descriptor, an ``on_setattr`` hook, ``__attrs_pre_init__``, a field
+    left out of ``__init__`` or renamed by an alias.
+    """
+    where = cls.__qualname__
+    if hasattr(cls, "__attrs_pre_init__"):
+        raise UnsupportedModel(f"{where}: __attrs_pre_init__ is not supported by the fast reader")
+    for field in attrs.fields(cls):
+        name = f"{where}.{field.name}"
+        if field.validator is not field.metadata[FIELD]:
+            raise UnsupportedModel(f"{name}: a validator other than its field descriptor")
+        if field.on_setattr not in (None, attrs.setters.NO_OP):
+            raise UnsupportedModel(f"{name}: on_setattr is not supported by the fast reader")
+        if not field.init or field.alias not in (None, field.name):
+            raise UnsupportedModel(f"{name}: a field outside __init__ or under an alias")
 
 
 def fast_reader(kind: Field) -> _Reader:

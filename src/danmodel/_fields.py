@@ -765,5 +765,15 @@ def meta(kind: Field, doc: str) -> dict[str, object]:
 
 
 def validate_by_field(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
-    """attrs field transformer: every field is validated by its kind."""
+    """attrs field transformer: every field is validated by its descriptor, and only by it.
+
+    A validator of its own would be replaced, so it is refused: checks across
+    fields belong in ``__attrs_post_init__``, which every reader runs.
+    """
+    for field in fields:
+        if field.validator is not None:
+            raise TypeError(
+                f"{cls.__qualname__}.{field.name}: its field descriptor validates it; "
+                "put other checks in __attrs_post_init__"
+            )
     return [field.evolve(validator=field.metadata[FIELD]) for field in fields]

@@ -30,13 +30,11 @@ import attrs
 from . import _text, v1, v2
 from ._conversion import Converted
 from ._fields import (
-    FIELD,
     IFNAME,
     STRING,
     UINT32,
     UINT64,
     Array,
-    Field,
     Leaf,
     Nullable,
     Object,
@@ -46,6 +44,7 @@ from ._fields import (
     validate_by_field,
 )
 from ._reader import read_or_raise
+from ._writer import to_data
 from .addresses import IPAddress as _IP
 from .addresses import IPInterface, IPNetwork, parse_ip, parse_network
 from .errors import Problem, ValidationError
@@ -250,28 +249,11 @@ _ROOTS: Final[dict[type, Object]] = {
 _A = TypeVar("_A")
 
 
-def _write(kind: Field, value: Any) -> object:
-    if isinstance(kind, Object):
-        return _write_object(value)
-    if isinstance(kind, Array):
-        return [_write(kind.item, item) for item in value]
-    if isinstance(kind, Nullable):
-        return None if value is None else _write(kind.inner, value)
-    return kind.write(value)
-
-
-def _write_object(obj: Any) -> dict[str, Any]:
-    return {
-        field.name: _write(field.metadata[FIELD], getattr(obj, field.name))
-        for field in attrs.fields(type(obj))
-    }
-
-
 def to_dict(obj: object) -> dict[str, Any]:
     """An agent object as JSON-ready data: every key written, ``family`` as its number."""
     if type(obj) not in _ROOTS:
         raise TypeError(f"expected a danmodel.agent object, found {type(obj).__name__}")
-    return _write_object(obj)
+    return to_data(obj)
 
 
 def dumps(obj: object) -> str:

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast, overload
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import _text, v1, v2
 from ._canonical import canonical_text
-from ._fields import FIELD, Array, Field, Nullable, Object, Tagged
+from ._fields import Object
 from ._reader import read_or_raise
+from ._writer import to_data
 from .errors import Problem, ValidationError
 from .revisions import REVISIONS
 from .revisions import revision as find_revision
@@ -73,44 +72,6 @@ _ROOTS: dict[int, Object] = {
     for number, revision in REVISIONS.items()
 }
 
-# --- writing: the private cattrs converter ---------------------------------------------------
-
-_converter = cattrs.Converter()
-
-
-def _writer(kind: Field) -> Callable[[Any], object]:
-    """The function writing a value of ``kind`` as JSON."""
-    if isinstance(kind, Object):
-        return _converter.get_unstructure_hook(kind.cls)
-    if isinstance(kind, Array):
-        write_item = _writer(kind.item)
-        return lambda items: [write_item(item) for item in items]
-    if isinstance(kind, Tagged):
-        writers = {cls: (tag, _writer(kind.variants[tag])) for cls, tag in kind.tags.items()}
-
-        def write_tagged(value: Any) -> object:
-            tag, write = writers[type(value)]
-            written: dict[str, object] = {"type": tag}
-            written.update(write(value))  # type: ignore[call-overload]
-            return written
-
-        return write_tagged
-    if isinstance(kind, Nullable):
-        write_inner = _writer(kind.inner)
-        return lambda value: None if value is None else write_inner(value)
-    return kind.write
-
-
-def _unstructure_fn(cls: type) -> Callable[[Any], dict[str, object]]:
-    overrides = {
-        field.name: override(unstruct_hook=_writer(field.metadata[FIELD]))
-        for field in attrs.fields(cls)
-    }
-    return make_dict_unstructure_fn(cls, _converter, **overrides)  # type: ignore[arg-type]
-
-
-_converter.register_unstructure_hook_factory(attrs.has, _unstructure_fn)
-
 
 def to_dict(obj: object) -> dict[str, Any]:
     """A config, or any model object, as JSON-ready data: dicts, lists, str, int and None.
@@ -120,8 +81,7 @@ def to_dict(obj: object) -> dict[str, Any]:
     """
     if type(obj) not in _MODEL_CLASSES:
         raise TypeError(f"expected a danmodel model object, found {type(obj).__name__}")
-    result: dict[str, Any] = _converter.unstructure(obj)
-    return result
+    return to_data(obj)
 
 
 def dumps(config: AnyConfig, *, profile: Profile | str | None = None) -> str:
