@@ -273,7 +273,7 @@ def delete(request: skel.Request) -> None:
 
 def _differences(path: str, file: object, added: object) -> Iterator[str]:
     cls = type(file)
-    if attrs.has(cls) and cls is type(added):
+    if attrs.has(cls) and cls is type(added) and cls is not MacAddress:
         for field in attrs.fields(cls):
             yield from _differences(
                 f"{path}.{field.name}", getattr(file, field.name), getattr(added, field.name)
@@ -290,7 +290,7 @@ def _shown(value: object) -> str:
         return "[" + ", ".join(_shown(item) for item in value) + "]"
     if value is None:
         return "null"
-    if attrs.has(type(value)):
+    if attrs.has(type(value)) and not isinstance(value, MacAddress):
         return type(value).__name__
     return repr(value) if isinstance(value, str) else str(value)
 
