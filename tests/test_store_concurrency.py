@@ -8,6 +8,7 @@ worker script below; every loop is bounded by a count, never by a clock.
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import random
 import signal
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from danmodel import DanConfig, DanDevice, dumps, from_dict
-from danmodel.store import DanStore
+from danmodel.store import Attachment, DanStore
 
 CI = bool(os.environ.get("CI"))
 SANDBOX = "7d1e0c9b8a6f4e3d2c1b0a9f8e7d6c5b"
@@ -55,7 +56,7 @@ WORKER = (
     "import os, sys\n"
     "from collections.abc import Sequence\n"
     "from danmodel import DanConfig, DanDevice, dumps, from_dict, loads\n"
-    "from danmodel.store import DanStore\n"
+    "from danmodel.store import Attachment, DanStore\n"
     + inspect.getsource(device)
     + inspect.getsource(config)
     + """
@@ -70,6 +71,14 @@ if mode == "add":
     for index in range(int(count)):
         store.add_device(sandbox, device(tag, index))
         done += 1
+elif mode == "attach":  # add one by one for the writer's attachment; odd writers then DEL
+    sys.stdin.readline()
+    attachment = Attachment(f"net-{tag}", f"if{tag}")
+    for index in range(int(count)):
+        store.add_device(sandbox, device(tag, index), attachment=attachment)
+        done += 1
+    if int(tag[1:]) % 2:
+        done += len(store.remove_attachment(sandbox, attachment))
 elif mode == "rewrite":
     stop = sys.argv[7]
     sys.stdin.readline()
@@ -169,6 +178,34 @@ def test_concurrent_adds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         capsys,
         f"(a) {processes} processes x {adds} adds to one sandbox: "
         f"{len(stored.devices)} of {processes * adds} devices present, file valid",
+    )
+
+
+def test_concurrent_attachments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """(a) 6 processes add 15 devices each for their own attachment, the odd ones then remove
+    theirs, all at once: the file and the ownership record agree and nothing is lost."""
+    processes, adds = 6, 15
+    store = DanStore(tmp_path / "dans")
+    arguments = [
+        ["attach", str(store.directory), SANDBOX, f"p{number}", str(adds), "1"]
+        for number in range(processes)
+    ]
+    with workers(arguments) as started:
+        go(started)
+        done = [finish(process) for process in started]
+    assert done == [adds * (1 + number % 2) for number in range(processes)]
+    kept = [number for number in range(processes) if number % 2 == 0]
+    stored = store.read(SANDBOX)
+    assert {d.name for d in stored.devices} == {f"p{n}d{i}" for n in kept for i in range(adds)}
+    expected = {f"p{n}d{i}": Attachment(f"net-p{n}", f"ifp{n}") for n in kept for i in range(adds)}
+    assert store.attachments(SANDBOX) == expected
+    record = json.loads((store.directory / f".{SANDBOX}.attachments").read_text())
+    assert set(record["devices"]) == set(expected)  # no stale record left behind
+    assert check_temporaries(store) == []
+    report(
+        capsys,
+        f"(a) {processes} processes x {adds} adds with attachments, "
+        f"{processes - len(kept)} then removed theirs: file and record agree",
     )
 
 
