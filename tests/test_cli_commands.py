@@ -317,10 +317,10 @@ def test_fmt_write_error_is_reported(
 ) -> None:
     from danmodel._cli import fmt
 
-    def refuse(config: object, target: object, *, profile: object = None) -> None:
+    def refuse(path: object, data: bytes) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(fmt, "dump", refuse)
+    monkeypatch.setattr(fmt, "rewrite", refuse)
     path = _write(tmp_path, "a.json", COMPACT)
     assert main(["fmt", str(path)]) == 2
     assert capsys.readouterr().err == f"{path}: cannot write: Permission denied\n"

@@ -1,12 +1,18 @@
-"""``danmodel fmt [--check] FILE...``: rewrite DAN config files in canonical form."""
+"""``danmodel fmt [--check] FILE...``: rewrite DAN config files in canonical form.
+
+A file is rewritten with :func:`danmodel._files.rewrite`: atomically, keeping
+its mode and owner, through a symbolic link (the link stays a link); a file
+with several hard links is refused (exit 2), as replacing it would split them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from .._files import RewriteError, rewrite
 from ..check import Profile
-from ..codec import dump, dumps, loads
+from ..codec import dumps, loads
 from ..errors import Problem, ValidationError
 from ._report import Entry, FileResult, Reporter, add_report_options, each_file, positioned
 from ._runtime_option import add_runtime_option, runtime_profile
@@ -115,7 +121,11 @@ def _format(name: str, revision: int, check: bool, runtime: Profile | None) -> F
     if canonical:
         return FileResult(file=file, status=EXIT_OK, details={"changed": False})
     try:
-        dump(config, name, profile=runtime)
+        rewrite(name, text.encode("utf-8"))
+    except RewriteError as error:  # says why, and that the file is unchanged
+        return FileResult(
+            file=file, status=EXIT_USAGE, error=error.strerror, details={"changed": False}
+        )
     except OSError as error:
         return FileResult(
             file=file,
