@@ -63,6 +63,8 @@ def test_checked_in_schema_is_what_the_code_generates(name: str) -> None:
 
 def test_schema_folder_holds_exactly_the_generated_files() -> None:
     files = {str(path.relative_to(SCHEMA_DIR)) for path in SCHEMA_DIR.rglob("*.json")}
+    # The schema of the CLI's --format json report is written by hand, next to the CLI.
+    files -= {"report.schema.json"}
     assert files == {
         "v1/dan-config.schema.json",
         "v1/dan-config.draft-07.schema.json",
