@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from . import addresses
-from ._paths import duplicate_message, hint, join, key_text, non_finite_message
+from ._paths import duplicate_message, hint, join, key_text, non_finite_message, number_text, shown
 from ._text import DuplicateKeys, NonFinite
 from .errors import Problem, ValidationError
 from .kernel import IFNAMSIZ, UINT32_MAX, UINT64_MAX, UNIX_SOCKET_PATH_MAX
@@ -53,12 +53,11 @@ def describe(value: object) -> str:
     if value is True or value is False:
         return "true" if value else "false"
     if type(value) is str:
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"the string {shown!r}"
+        return f"the string {shown(value)}"
     if type(value) is int:
-        return f"the integer {value}"
+        return f"the integer {number_text(value)}"
     if type(value) is float:
-        return f"the number {value!r}"
+        return f"the number {shown(value)}"
     if type(value) is list:
         return "an array"
     if isinstance(value, dict):
@@ -270,7 +269,7 @@ class Leaf(Field):
                 self._parse(value)
             except ValueError as error:
                 return "", str(error)
-        return "", f"expected {self._python or self.description}, found {value!r}"
+        return "", f"expected {self._python or self.description}, found {shown(value)}"
 
 
 class Nullable(Field):
@@ -299,7 +298,9 @@ def _uint(bits: int, maximum: int, schema: str) -> Leaf:
     def parse(value: int) -> int:
         if 0 <= value <= maximum:
             return value
-        raise ValueError(f"expected an unsigned {bits}-bit integer (0 to {maximum}), found {value}")
+        raise ValueError(
+            f"expected an unsigned {bits}-bit integer (0 to {maximum}), found {number_text(value)}"
+        )
 
     def accepts(value: object) -> bool:
         return (
@@ -326,7 +327,7 @@ def _text(value: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError(
-            f"{value!r} holds a lone surrogate (an unpaired \\ud800-\\udfff escape), "
+            f"{shown(value)} holds a lone surrogate (an unpaired \\ud800-\\udfff escape), "
             "which is not valid Unicode"
         ) from None
     return value
@@ -367,16 +368,16 @@ def _ifname(value: str) -> str:
         raise ValueError("expected a Linux interface name, found an empty string")
     if size >= IFNAMSIZ:
         raise ValueError(
-            f"interface name {value!r} is {size} bytes; Linux allows at most {IFNAMSIZ - 1}"
+            f"interface name {shown(value)} is {size} bytes; Linux allows at most {IFNAMSIZ - 1}"
         )
     if value in (".", ".."):
-        raise ValueError(f"{value!r} is not a valid Linux interface name")
+        raise ValueError(f"{shown(value)} is not a valid Linux interface name")
     refused = _NAME_REFUSED.intersection(encoded)
     if refused:
         byte = min(refused)
         found = "the byte 0xa0 in UTF-8" if byte == 0xA0 else repr(chr(byte))
         raise ValueError(
-            f"interface name {value!r} contains {found}; Linux refuses '/', ':', NUL "
+            f"interface name {shown(value)} contains {found}; Linux refuses '/', ':', NUL "
             "and whitespace (its isspace() includes the byte 0xa0) in interface names"
         )
     return value
@@ -403,7 +404,7 @@ IFNAME: Final = Leaf(
 def _socket_path(value: str) -> str:
     size = len(_nonempty(value).encode("utf-8"))
     if "\0" in value:
-        raise ValueError(f"socket path {value!r} contains NUL")
+        raise ValueError(f"socket path {shown(value)} contains NUL")
     if size > UNIX_SOCKET_PATH_MAX:
         raise ValueError(
             f"socket path is {size} bytes; a unix socket path holds at most {UNIX_SOCKET_PATH_MAX}"
@@ -426,11 +427,13 @@ def _pci_address(value: str) -> str:
         )
     if int(match[3], 16) > 0x1F or int(match[4], 16) > 7:
         raise ValueError(
-            f"PCI address {value!r} is out of range: the device is at most 1f "
+            f"PCI address {shown(value)} is out of range: the device is at most 1f "
             "and the function at most 7"
         )
     if value != value.lower():
-        raise ValueError(f"PCI address {value!r} must be lower-case as in sysfs: {value.lower()!r}")
+        raise ValueError(
+            f"PCI address {shown(value)} must be lower-case as in sysfs: {value.lower()!r}"
+        )
     return value
 
 
@@ -686,7 +689,7 @@ class Object(Field):
     def check(self, value: object) -> tuple[str, str] | None:
         if type(value) is self.cls:
             return None
-        return "", f"expected a {self.cls.__module__}.{self.cls.__name__}, found {value!r}"
+        return "", f"expected a {self.cls.__module__}.{self.cls.__name__}, found {shown(value)}"
 
 
 class Array(Field):
@@ -708,7 +711,7 @@ class Array(Field):
 
     def check(self, value: object) -> tuple[str, str] | None:
         if type(value) is not tuple:
-            return "", f"expected a tuple, found {value!r}"
+            return "", f"expected a tuple, found {shown(value)}"
         for index, item in enumerate(value):
             found = self.item.check(item)
             if found is not None:
@@ -756,7 +759,7 @@ class Tagged(Field):
         if type(value) in self.tags:
             return None
         names = ", ".join(cls.__name__ for cls in self.tags)
-        return "", f"expected one of {names}, found {value!r}"
+        return "", f"expected one of {names}, found {shown(value)}"
 
 
 def meta(kind: Field, doc: str) -> dict[str, object]:

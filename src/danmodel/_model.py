@@ -21,6 +21,7 @@ from ._fields import (
     meta,
     validate_by_field,
 )
+from ._paths import shown
 from .errors import Problem, ValidationError
 from .mac import MacAddress
 
@@ -163,7 +164,7 @@ def reject_shared_devices(owner: object, devices: Sequence[_Device]) -> None:
                 problems.append(
                     Problem(
                         path=f"{type(owner).__name__}.devices[{index}].{field_path}",
-                        message=f"{label} {key[1]!r} is already used by devices[{first}]",
+                        message=f"{label} {shown(key[1])} is already used by devices[{first}]",
                     )
                 )
     if problems:

@@ -10,7 +10,61 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["duplicate_message", "hint", "join", "key_text", "non_finite_message"]
+__all__ = [
+    "duplicate_message",
+    "hint",
+    "join",
+    "key_text",
+    "non_finite_message",
+    "number_text",
+    "shorten",
+    "shown",
+]
+
+PATH_KEY_LIMIT = 256
+"""Longest key written whole in a path; a longer one is shortened (see :func:`shorten`)."""
+MESSAGE_TEXT_LIMIT = 64
+"""Longest text shown whole in a message."""
+
+
+def shorten(text: str, limit: int = MESSAGE_TEXT_LIMIT) -> str:
+    """``text``, or its start and its length when it is longer than ``limit`` characters.
+
+    Messages and paths stay small whatever the document holds.
+
+    >>> shorten("x" * 100, 8)
+    'xxxxxxxx... (100 characters)'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
+def number_text(value: int) -> str:
+    """An integer for a message: its digits, or how many there are when it is huge.
+
+    Python refuses to write an integer of more than 4300 digits as text.
+    """
+    if value.bit_length() <= 256:
+        return str(value)
+    return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+
+
+def shown(value: object, limit: int = MESSAGE_TEXT_LIMIT) -> str:
+    """``repr(value)`` for a message, shortened like :func:`shorten` when it is long."""
+    if type(value) is str:
+        return (
+            repr(value)
+            if len(value) <= limit
+            else repr(value[:limit]) + f"... ({len(value)} characters)"
+        )
+    if isinstance(value, (tuple, list, dict)) and len(value) > 8:
+        return f"a {type(value).__name__} of {len(value)} items"
+    if type(value) is int:
+        return number_text(value)
+    text = repr(value)
+    return text if len(text) <= 2 * limit else text[: 2 * limit] + "..."
+
 
 _PATH_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]*")
 
@@ -21,7 +75,7 @@ def join(path: str, key: object) -> str:
     Unprintable characters of a key (controls, lone surrogates) are written as
     ``\\uXXXX`` escapes, so a path is always safe to print.
     """
-    key = key if type(key) is str else repr(key)
+    key = shorten(key, PATH_KEY_LIMIT) if type(key) is str else repr(key)
     if _PATH_NAME.fullmatch(key):
         return f"{path}.{key}"
     escaped = key.replace("\\", "\\\\").replace("'", "\\'")
@@ -38,6 +92,8 @@ def _escape(char: str) -> str:
 def hint(key: object, known: Mapping[str, object]) -> str:
     """`` (did you mean "x"?)`` for an unknown key close to a known one, else ``""``."""
     key = key if type(key) is str else repr(key)
+    if len(key) > MESSAGE_TEXT_LIMIT:
+        return ""  # no key that long is close to a field name
     folded = key.casefold()
     for name in known:
         if name.casefold() == folded:
@@ -49,8 +105,8 @@ def hint(key: object, known: Mapping[str, object]) -> str:
 
 
 def key_text(key: object) -> str:
-    """A key quoted for a message, with anything unprintable escaped."""
-    key = key if type(key) is str else repr(key)
+    """A key quoted for a message, with anything unprintable escaped, shortened when long."""
+    key = shorten(key) if type(key) is str else repr(key)
     return (
         '"'
         + key.encode("unicode_escape", "backslashreplace").decode("ascii").replace('"', '\\"')

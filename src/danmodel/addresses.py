@@ -32,6 +32,8 @@ from ipaddress import (
 )
 from typing import TypeAlias
 
+from ._paths import shown
+
 __all__ = [
     "IPAddress",
     "IPInterface",
@@ -100,7 +102,7 @@ def _address(text: str) -> IPAddress | None:
 def parse_ip(text: str) -> IPAddress:
     """Parse a plain IPv4 or IPv6 address (no prefix, no zone id)."""
     if type(text) is not str:
-        raise ValueError(f"expected an IP address as text, found {text!r}")
+        raise ValueError(f"expected an IP address as text, found {shown(text)}")
     if "%" in text:
         raise ValueError(f"IPv6 zone ids are not supported by either runtime: {_quote(text)}")
     address = _address(text)
@@ -111,7 +113,7 @@ def parse_ip(text: str) -> IPAddress:
 
 def _split_prefix(text: str, what: str) -> tuple[IPAddress, int]:
     if type(text) is not str:
-        raise ValueError(f"expected {what} as text, found {text!r}")
+        raise ValueError(f"expected {what} as text, found {shown(text)}")
     address_text, slash, prefix_text = text.partition("/")
     if not slash:
         raise ValueError(f"expected {what} in the form ip/prefix, found {_quote(text)}")
@@ -125,6 +127,7 @@ def _split_prefix(text: str, what: str) -> tuple[IPAddress, int]:
         not prefix_text
         or not _DIGITS.issuperset(prefix_text)
         or (len(prefix_text) > 1 and prefix_text[0] == "0")
+        or len(prefix_text) > 3
         or int(prefix_text) > width
     ):
         raise ValueError(

@@ -91,13 +91,31 @@ def dumps(config: AnyConfig, *, profile: Profile | str | None = None) -> str:
     (``"runtime-rs"``, ``"go-runtime@3.10"``, a :class:`~danmodel.check.Profile`)
     neighbor addresses are spelled as that runtime parses them, and a config it
     would reject raises :class:`~danmodel.check.ProfileRejectedError`.
+
+    What ``dumps`` writes, :func:`loads` reads: a config whose text would be
+    larger than :data:`MAX_DOCUMENT_BYTES` raises :class:`ValidationError`.
     """
     if profile is not None:
         (prepare,) = _prepare_for_runtime
         config = prepare(config, profile)
     if type(config) not in _CONFIG_CLASSES:
         raise TypeError(f"expected a DanConfig, found {type(config).__name__}")
-    return canonical_text(config) + "\n"
+    text = canonical_text(config) + "\n"
+    # A character is 1 to 4 bytes of UTF-8: encode only when the size is in doubt.
+    if len(text) > MAX_DOCUMENT_BYTES // 4 and (
+        len(text) > MAX_DOCUMENT_BYTES or len(text.encode("utf-8")) > MAX_DOCUMENT_BYTES
+    ):
+        size = len(text.encode("utf-8"))
+        raise ValidationError(
+            [
+                Problem(
+                    path="$",
+                    message=f"the canonical text would be {size} bytes; danmodel reads at most "
+                    f"{MAX_DOCUMENT_BYTES} (MAX_DOCUMENT_BYTES), so it writes no more",
+                )
+            ]
+        )
+    return text
 
 
 def dump(

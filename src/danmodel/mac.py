@@ -7,6 +7,8 @@ import re
 
 import attrs
 
+from ._paths import shown
+
 __all__ = ["MacAddress"]
 
 _MAC_TEXT = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
@@ -14,7 +16,7 @@ _MAC_TEXT = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
 
 def _six_octets(instance: object, attribute: attrs.Attribute[bytes], value: bytes) -> None:
     if type(value) is not bytes or len(value) != 6:
-        raise ValueError(f"a MAC address has 6 octets, got {value!r}")
+        raise ValueError(f"a MAC address has 6 octets, got {shown(value)}")
 
 
 @attrs.frozen(order=True, repr=False)
@@ -36,7 +38,7 @@ class MacAddress:
         if type(text) is not str or _MAC_TEXT.fullmatch(text) is None:
             raise ValueError(
                 f"expected a MAC address of 6 hex octets separated by colons "
-                f"(xx:xx:xx:xx:xx:xx), found {text!r}"
+                f"(xx:xx:xx:xx:xx:xx), found {shown(text)}"
             )
         return cls(bytes.fromhex(text.replace(":", "")))
 
