@@ -551,3 +551,12 @@ def test_the_console_script_runs_as_a_process(tmp_path: Path) -> None:
     assert process.returncode == 1
     assert json.loads(process.stdout)["code"] == 6
     assert process.stderr == b""
+
+
+def test_the_documented_conflist_and_defaults() -> None:
+    page = (Path(__file__).resolve().parent.parent / "docs" / "cni-plugin.md").read_text()
+    conflist = json.loads(page.split("```json\n", 1)[1].split("```", 1)[0])
+    (dan,) = [entry for entry in conflist["plugins"] if entry["type"] == "dan-cni"]
+    assert plugin.plugin_config(dan) == plugin.plugin_config({})
+    for key, default in plugin.DEFAULTS.items():
+        assert f"| `{key}` | `{default}` |" in page
