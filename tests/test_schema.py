@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT
 from danmodel import ValidationError, v2
 from danmodel._fields import Array, Field, Leaf, Object, Tagged
+from danmodel.revisions import REVISIONS as REGISTRY
 from danmodel.schema import (
     DRAFT,
     DRAFT_07,
@@ -81,6 +82,30 @@ def test_schema_files_are_the_editions_of_each_revision() -> None:
         "v2/dan-config.schema.json": schema_text(2),
         "v2/dan-config.draft-07.schema.json": schema_text(2, edition="draft-07"),
     }
+
+
+def test_revisions_titles_and_ids_come_from_the_registry() -> None:
+    assert tuple(REGISTRY) == REVISIONS
+    for number, record in REGISTRY.items():
+        assert record.schema_file == SCHEMA_FILE.format(revision=number)
+        for edition in EDITIONS:
+            schema = json_schema(number, edition=edition)
+            assert schema["title"] == record.title
+        assert json_schema(number)["$id"] == record.schema_id == schema_id(number)
+
+
+@pytest.mark.parametrize("page", ["schema/README.md", "docs/schema-editors.md"])
+def test_pages_give_each_revisions_kata_releases(page: str) -> None:
+    text = (ROOT / page).read_text(encoding="utf-8")
+    for number, record in REGISTRY.items():
+        rows = [
+            line
+            for line in text.splitlines()
+            if line.startswith("|") and f"v{number}/dan-config." in line
+        ]
+        assert rows, (page, number)
+        for row in rows:
+            assert record.kata in row, (page, row)
 
 
 def test_schema_readme_lists_the_files_and_the_inexpressible_rules() -> None:

@@ -38,11 +38,13 @@ from typing import Any, Final
 
 import attrs
 
-from . import v1, v2
 from ._fields import DOC, FIELD, Array, Field, Leaf, Nullable, Object, Tagged, describe
 from ._paths import join, key_text
 from .errors import Problem, ValidationError
 from .kernel import IFNAMSIZ, UINT32_MAX, UINT64_MAX, UNIX_SOCKET_PATH_MAX
+from .revisions import REVISIONS as _REGISTRY
+from .revisions import SCHEMA_BASE_URI, Revision
+from .revisions import revision as _lookup
 
 __all__ = [
     "BASE_URI",
@@ -69,8 +71,8 @@ DRAFT_07: Final = "http://json-schema.org/draft-07/schema#"
 EDITIONS: Final = ("2020-12", "draft-07")
 """The editions of each revision's schema: the same definitions, two dialects."""
 
-REVISIONS: Final = (1, 2)
-"""The format revisions that have a schema."""
+REVISIONS: Final = tuple(_REGISTRY)
+"""The format revisions that have a schema: every one of :data:`danmodel.revisions.REVISIONS`."""
 
 SCHEMA_FILE: Final = "v{revision}/dan-config.schema.json"
 """Where a revision's 2020-12 schema lives, relative to the repository's ``schema/`` folder."""
@@ -385,18 +387,9 @@ def _default(kind: Field, value: object) -> object:
     return kind.write(value)
 
 
-_CONFIGS: Final[dict[int, type]] = {1: v1.DanConfig, 2: v2.DanConfig}
-_TITLES: Final = {
-    1: "DAN config, format revision 1 (Kata Containers 3.3 to 3.16, runtime-rs)",
-    2: "DAN config, format revision 2 (Kata Containers 3.17 and later)",
-}
-
-
-def _check_revision(revision: int) -> type:
-    config = _CONFIGS.get(revision) if type(revision) is int else None
-    if config is None:
-        raise ValueError(f"unknown format revision {revision!r}; known: 1, 2")
-    return config
+def _revision(number: int) -> Revision:
+    """The registry's record of a revision; ``ValueError`` naming the known ones otherwise."""
+    return _lookup(number)
 
 
 def _check_edition(edition: str) -> str:
@@ -406,14 +399,16 @@ def _check_edition(edition: str) -> str:
     return SCHEMA_FILES[edition]
 
 
-BASE_URI: Final = "https://danmodel.invalid/schema/"
+BASE_URI: Final = SCHEMA_BASE_URI
 """Base of the schemas' ``$id``: a name, not a download address (``.invalid`` never resolves)."""
 
 
 def schema_id(revision: int, *, edition: str = "2020-12") -> str:
     """The ``$id`` of a revision's schema: :data:`BASE_URI` and its file (:data:`SCHEMA_FILES`)."""
-    _check_revision(revision)
-    return BASE_URI + _check_edition(edition).format(revision=revision)
+    record = _revision(revision)
+    if edition == "2020-12":
+        return record.schema_id
+    return BASE_URI + _check_edition(edition).format(revision=record.number)
 
 
 def json_schema(revision: int = 2, *, edition: str = "2020-12") -> dict[str, Any]:
@@ -421,10 +416,10 @@ def json_schema(revision: int = 2, *, edition: str = "2020-12") -> dict[str, Any
 
     ``edition`` is ``"2020-12"`` or ``"draft-07"`` (see :func:`_draft_07`).
     """
-    config = _check_revision(revision)
+    record = _revision(revision)
     _check_edition(edition)
     builder = _Builder()
-    root = builder.model(config)
+    root = builder.model(record.config_class)
     body = builder.defs.pop(root)
     del body["title"]
     comment = "Beyond this schema, danmodel.loads(strict=True) also checks: " + " ".join(
@@ -433,7 +428,7 @@ def json_schema(revision: int = 2, *, edition: str = "2020-12") -> dict[str, Any
     schema: dict[str, Any] = {
         "$schema": DRAFT,
         "$id": schema_id(revision),
-        "title": _TITLES[revision],
+        "title": record.title,
         "$comment": comment,
         **body,
         "$defs": builder.finish(),
@@ -517,7 +512,7 @@ def validate(document: object, *, revision: int = 2) -> None:
     paths in the loader's syntax (a missing or unknown key is reported at the
     key's own path, ``$.devices[0].guest_mac``). Needs the ``schema`` extra.
     """
-    _check_revision(revision)
+    _revision(revision)
     problems = [
         problem
         for error in _validator(revision).iter_errors(document)
