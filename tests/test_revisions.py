@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 import pytest
 
 import danmodel
 from danmodel import MacAddress, downgrade, upgrade, v1, v2
+from danmodel.revisions import LATEST, REVISIONS, revision
 
 MAC0 = MacAddress.parse("02:00:00:00:00:01")
 MAC1 = MacAddress.parse("02:00:00:00:00:02")
@@ -206,3 +208,47 @@ def test_upgrade_type_errors(value: object) -> None:
 def test_downgrade_type_errors(value: object) -> None:
     with pytest.raises(TypeError, match=r"v2\.DanConfig"):
         downgrade(value)  # type: ignore[arg-type]
+
+
+# --- the revision table is the only place revisions are listed ----------------------------------
+
+_RANGE = re.compile(
+    r"revision (\d)\b[^.\n]{0,80}?Kata(?: Containers)? "
+    r"(\d+\.\d+)(?:\.0)?(\+| and later| to (\d+\.\d+))",
+    re.IGNORECASE,
+)
+_FIRST_RANGE = re.compile(r"\b3\.3(?:\.0)? to (3\.\d+)")
+"""Revision 1's range, wherever it is stated, with or without the word revision."""
+
+
+def _stated_ranges() -> list[tuple[str, int, str]]:
+    from conftest import ROOT
+
+    files = [ROOT / "README.md", ROOT / "schema" / "README.md", *(ROOT / "docs").glob("*.md")]
+    files += (ROOT / "src" / "danmodel").rglob("*.py")
+    found = []
+    for path in files:
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        for match in _RANGE.finditer(text):
+            end = "and later" if match[3] in ("+", " and later") else f"to {match[4]}"
+            found.append((path.name, int(match[1]), f"{match[2]} {end}"))
+        found += [(path.name, 1, f"3.3 to {match[1]}") for match in _FIRST_RANGE.finditer(text)]
+    return found
+
+
+def test_every_kata_range_stated_for_a_revision_is_the_tables() -> None:
+    stated = _stated_ranges()
+    assert stated, "no range found: the pattern no longer matches the docs"
+    wrong = [
+        (name, number, text)
+        for name, number, text in stated
+        if number in REVISIONS and text != REVISIONS[number].kata
+    ]
+    assert wrong == []
+
+
+def test_the_table_numbers_revisions_from_one_and_names_the_latest() -> None:
+    assert list(REVISIONS) == list(range(1, LATEST + 1))
+    assert REVISIONS[LATEST].model is danmodel.v2
+    with pytest.raises(ValueError, match="known: 1, 2"):
+        revision(3)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, cast, overload
+from typing import IO, Any, Literal, TypeAlias, TypeVar, cast, overload
 
 import attrs
 
@@ -24,8 +24,11 @@ from .errors import Problem, ValidationError
 from .revisions import REVISIONS
 from .revisions import revision as find_revision
 
-if TYPE_CHECKING:
-    from .check.profiles import Profile
+RuntimeProfile: TypeAlias = object
+"""A :class:`danmodel.check.Profile` or its name ``NAME[@VERSION]``.
+
+Typed loosely on purpose: the codec does not depend on :mod:`danmodel.check`.
+"""
 
 _Prepare = Callable[[Any, Any], Any]
 _prepare_for_runtime: list[_Prepare] = []
@@ -84,7 +87,7 @@ def to_dict(obj: object) -> dict[str, Any]:
     return to_data(obj)
 
 
-def dumps(config: AnyConfig, *, profile: Profile | str | None = None) -> str:
+def dumps(config: AnyConfig, *, profile: RuntimeProfile | None = None) -> str:
     """The config as canonical JSON text.
 
     ``dumps(loads(dumps(c))) == dumps(c)`` holds byte for byte. With ``profile``
@@ -122,7 +125,7 @@ def dump(
     config: AnyConfig,
     target: str | os.PathLike[str] | IO[str],
     *,
-    profile: Profile | str | None = None,
+    profile: RuntimeProfile | None = None,
 ) -> None:
     """Write the config as canonical JSON to a path (atomically replaced) or a text file.
 
