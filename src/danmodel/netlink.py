@@ -27,6 +27,7 @@ import errno as _errno
 import importlib
 import os
 import secrets
+import struct
 from collections.abc import Iterator, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any, Final, Literal
@@ -386,6 +387,25 @@ class _Run:
                 )
             )
             return False
+        except OSError as error:
+            # pyroute2 raises some kernel answers as OSError (ENOBUFS, for one).
+            code = error.errno or 0
+            self.outcomes.append(
+                Outcome(
+                    step=step,
+                    path=path,
+                    request=request,
+                    errno=code,
+                    error=error.strerror or os.strerror(code),
+                )
+            )
+            return False
+        except (struct.error, ValueError, TypeError) as error:
+            # pyroute2 could not encode the request: the agent's own types would not hold it.
+            self.outcomes.append(
+                Outcome(step=step, path=path, request=request, error=f"cannot encode: {error}")
+            )
+            return False
         self.outcomes.append(Outcome(step=step, path=path, request=request))
         return True
 
@@ -470,10 +490,11 @@ def _update_interface(
                 _NLM_F_CREATE_EXCL, index=link_index, address=str(ip), prefixlen=prefix
             ),
         )
+    mtu = interface.mtu & 0xFFFFFFFF  # the agent sends it as u32
     noarp = bool(interface.raw_flags & IFF_NOARP)
     flags = IFF_UP | (IFF_NOARP if noarp else 0)
     request = (
-        f"link set index {link_index} mtu {interface.mtu} name {interface.name} "
+        f"link set index {link_index} mtu {mtu} name {interface.name} "
         f"arp {'off' if noarp else 'on'} up"
     )
     words = {"mtu": mtu_path, "name": name_path}
@@ -485,7 +506,7 @@ def _update_interface(
         lambda: run.ipr.link(
             "set",
             index=link_index,
-            mtu=interface.mtu,
+            mtu=mtu,
             ifname=interface.name,
             flags=flags,
             change=IFF_UP | IFF_NOARP,
@@ -503,16 +524,23 @@ def _update_interface(
 
 
 _ROUTE_WORDS: Final = {
-    "gateway": "gateway",
-    "nexthop": "gateway",
-    "scope": "scope",
     "flags": "flags",
     "onlink": "flags",
+    "rtf_cache": "flags",
+    "gateway": "gateway",
+    "scope": "scope",
+    "nexthop": "gateway",
     "source": "source",
     "prefsrc": "source",
     "prefix": "dest",
     "mtu": "mtu",
 }
+
+
+class _FieldError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _route_request(route: agent.Route, index: int) -> tuple[dict[str, Any], str]:
@@ -531,7 +559,7 @@ def _route_request(route: agent.Route, index: int) -> tuple[dict[str, Any], str]
     if route.dest:
         dest = _network_of(route.dest)
         if dest.version != version:
-            raise ValueError(f"dest {route.dest} is not of the route's family")
+            raise _FieldError("dest", f"dest {route.dest} is not of the route's family")
         address, _, _ = route.dest.partition("/")
         fields["dst"] = address
         fields["dst_len"] = dest.prefixlen
@@ -542,13 +570,13 @@ def _route_request(route: agent.Route, index: int) -> tuple[dict[str, Any], str]
     if route.gateway:
         gateway = _ip(route.gateway)
         if gateway.version != version:
-            raise ValueError(f"gateway {route.gateway} is not of the route's family")
+            raise _FieldError("gateway", f"gateway {route.gateway} is not of the route's family")
         fields["gateway"] = str(gateway)
         words.append(f"via {gateway}")
     if route.source:
         source = _network_of(route.source)
         if source.version != version:
-            raise ValueError(f"source {route.source} is not of the route's family")
+            raise _FieldError("source", f"source {route.source} is not of the route's family")
         address = route.source.partition("/")[0]
         if source.prefixlen == 0:
             fields["prefsrc"] = address
@@ -578,9 +606,13 @@ def _update_routes(
         try:
             fields, request = _route_request(route, index)
         except ValueError as error:
-            run.agent_error("route", path, f"route dev {route.device}", str(error))
+            where = f"{path}.{error.field}" if isinstance(error, _FieldError) else path
+            run.agent_error("route", where, f"route dev {route.device}", str(error))
             continue
         words = {word: f"{path}.{field}" for word, field in _ROUTE_WORDS.items()}
+        if route.gateway:
+            # Without an extended ack, an unreachable gateway is ENETUNREACH or EHOSTUNREACH.
+            words.update({"unreachable": f"{path}.gateway", "no route to host": f"{path}.gateway"})
         run.call("route", path, request, words, lambda f=fields: run.ipr.route("replace", **f))
 
 

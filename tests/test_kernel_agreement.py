@@ -1,0 +1,402 @@
+"""The static ``kernel-*`` rules of ``check`` against the kernel itself.
+
+A generator of DAN configs that reach the kernel's edges; each config goes
+through runtime-rs' conversion and :func:`danmodel.netlink.apply` in a
+throwaway namespace, and through ``danmodel.check(text, "runtime-rs")``. They
+agree when every kernel refusal is an ``error`` at its path (or a parent of
+it), and every ``kernel-*`` error is a failure at its path, a child or a parent
+of it (a refusal, or an agent error that stops the request before the kernel).
+
+The rules do not agree yet, so the agreement test runs only when asked:
+``DANMODEL_KERNEL_AGREEMENT=1`` (docs/netlink.md). The parts of this module
+that do not need the kernel (the generator's reach) run always.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_netlink_support import asking_kernel
+
+import danmodel
+from danmodel import agent, netlink
+from danmodel.errors import ValidationError
+
+AGREEMENT = os.environ.get("DANMODEL_KERNEL_AGREEMENT") == "1"
+
+SCOPES = [0, 200, 253, 254, 255, 256, 300, 456, 509, 510, 511, 2**32 - 1]
+ROUTE_FLAGS = [0, 1, 2, 4, 5, 8, 0x10, 0x20, 0x40, 0x100, 0x200, 0x800, 2**32 - 1]
+ROUTE_MTUS = [0, 1, 67, 68, 552, 1280, 1500, 65520, 65521, 65535, 65536, 2**32 - 1]
+MTUS = [0, 1, 67, 68, 69, 576, 1279, 1280, 1281, 1500, 9000, 65535, 65536, 2**32 + 1500]
+STATES = [0, 1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80, 0x82, 0xC0, 0x100, 0x180, 0x10080]
+STATES += [2**31 - 1, 2**31, 2**31 + 0x80, 2**32 - 1]
+NEIGHBOR_FLAGS = [0, 1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80, 0x100, 0x108, 2**31, 2**32 - 1]
+INT32 = 2**31
+
+
+# --- the generator --------------------------------------------------------------------------
+
+
+def _mostly(usual: Any, edges: Sequence[Any]) -> st.SearchStrategy[Any]:
+    """``usual`` about two times in three, else one of ``edges``: one edge at a time is
+    what tells which rule the kernel applies; several at once mask each other."""
+    return st.sampled_from([usual] * (2 * len(edges)) + list(edges))
+
+
+@st.composite
+def _addresses(draw: st.DrawFn, i: int) -> list[str]:
+    pool = [
+        f"10.{i}.0.5/24",
+        f"10.{i}.0.6/24",
+        f"10.{i}.1.5/16",
+        f"192.168.{i}.1/32",
+        f"fd00:{i}::5/64",
+        f"fd00:{i}::6/128",
+        f"127.0.0.{i + 2}/8",
+        "::1/128",
+        f"169.254.{i}.5/16",
+        f"fe80::{i + 1}:5/64",
+        "10.200.0.1/24",
+        "fd00:200::1/64",
+        f"224.0.{i}.5/24",
+        f"ff02::{i + 5}/64",
+        f"10.{i}.0.0/24",
+        f"10.{i}.0.255/24",
+        "0.0.0.0/0",
+    ]
+    return draw(st.lists(st.sampled_from(pool), max_size=4))
+
+
+@st.composite
+def _route(draw: st.DrawFn, i: int, j: int) -> tuple[dict[str, Any], bool]:
+    """A route, and whether its source is written ``ip/0`` (the model holds plain IPs only)."""
+    dest = draw(
+        st.sampled_from(
+            [
+                None,
+                f"10.{i}.{j + 1}.0/24",
+                f"10.{50 + i}.{j}.0/24",
+                f"10.{50 + i}.{j}.7/24",
+                f"fd{j}0:{i}::/64",
+                f"fd{j}0:{i}::7/64",
+                "0.0.0.0/0",
+                "::/0",
+                f"10.{60 + i}.0.{j}/32",
+            ]
+        )
+    )
+    gateway = draw(
+        st.sampled_from(
+            [
+                None,
+                f"10.{i}.0.1",
+                f"10.{i}.0.5",
+                "10.99.0.1",
+                f"10.{i}.{j}.1",
+                f"10.{i + 1}.0.1",
+                f"fd00:{i}::1",
+                "fd99::1",
+                "fe80::1",
+                "127.0.0.1",
+            ]
+        )
+    )
+    source = draw(
+        _mostly(
+            None, [f"10.{i}.0.5", "10.98.0.1", f"fd00:{i}::5", "fd98::1", f"169.254.{i}.5"]
+        )
+    )
+    route: dict[str, Any] = {}
+    if dest is not None:
+        route["dest"] = dest
+    if gateway is not None:
+        route["gateway"] = gateway
+    prefsrc = False
+    if source is not None:
+        prefsrc = (dest is not None or gateway is not None) and draw(st.booleans())
+        route["source"] = f"{source}/0" if prefsrc else source
+    route["scope"] = draw(_mostly(0, SCOPES))
+    route["flags"] = draw(_mostly(0, ROUTE_FLAGS))
+    route["mtu"] = draw(_mostly(0, ROUTE_MTUS))
+    return route, prefsrc
+
+
+@st.composite
+def _neighbor(draw: st.DrawFn, i: int, k: int) -> dict[str, Any]:
+    ip = draw(
+        st.sampled_from(
+            [
+                f"10.{i}.0.{20 + k}/32",
+                f"10.{i}.0.{20 + k}/24",
+                f"10.{i}.0.{20 + k}",
+                None,
+                f"fd00:{i}::{20 + k}/128",
+                "10.99.0.5/32",
+                "fe80::5/128",
+                "224.0.0.5/32",
+                "ff02::1/128",
+                "127.0.0.1/32",
+                f"10.{i}.0.5/32",
+            ]
+        )
+    )
+    mac = draw(
+        st.sampled_from(
+            [
+                f"02:00:00:00:{i:02x}:{k:02x}",
+                None,
+                "00:00:00:00:00:00",
+                "ff:ff:ff:ff:ff:ff",
+                "01:00:5e:00:00:05",
+            ]
+        )
+    )
+    neighbor: dict[str, Any] = {"ip_address": ip}
+    if mac is not None:
+        neighbor["hardware_addr"] = mac
+    neighbor["state"] = draw(_mostly(0x80, STATES))
+    neighbor["flags"] = draw(_mostly(0, NEIGHBOR_FLAGS))
+    return neighbor
+
+
+@attrs.frozen
+class Case:
+    """A generated DAN document, and which route sources it writes ``ip/0``."""
+
+    document: dict[str, Any]
+    prefsrc: frozenset[str]
+    """Paths of the routes whose source is ``ip/0``."""
+
+    @property
+    def text(self) -> str:
+        return json.dumps(self.document, indent=1)
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> Case:
+    """DAN documents at the kernel's edges (see the module docstring)."""
+    devices = []
+    prefsrc = set()
+    for i in range(draw(st.integers(1, 3))):
+        interface: dict[str, Any] = {"ip_addresses": draw(_addresses(i))}
+        mtu = draw(_mostly(1500, [None, *MTUS]))
+        if mtu is not None:
+            interface["mtu"] = mtu
+        interface["flags"] = draw(_mostly(0, [0x80, 0x1, 0x1080]))
+        routes = []
+        for j in range(draw(st.integers(0, 4))):
+            route, slash_zero = draw(_route(i, j))
+            if slash_zero:
+                prefsrc.add(f"$.devices[{i}].network_info.routes[{j}]")
+            routes.append(route)
+        neighbors = [draw(_neighbor(i, k)) for k in range(draw(st.integers(0, 3)))]
+        devices.append(
+            {
+                "name": f"net{i}",
+                "guest_mac": f"02:00:00:00:01:{i:02x}",
+                "device": {"type": "host-tap", "tap_name": f"tap{i}"},
+                "network_info": {"interface": interface, "routes": routes, "neighbors": neighbors},
+            }
+        )
+    return Case(document={"devices": devices}, prefsrc=frozenset(prefsrc))
+
+
+# --- what runtime-rs sends ------------------------------------------------------------------------
+
+
+def _loadable(case: Case) -> dict[str, Any]:
+    """The document with what the model refuses but runtime-rs passes on made loadable.
+
+    ``ip/0`` sources become plain, dests with host bits become their network,
+    neighbor state/flags past int32 become 0: :func:`messages` puts them back
+    into the agent messages as runtime-rs sends them.
+    """
+    document = json.loads(json.dumps(case.document))
+    for device in document["devices"]:
+        for route in device["network_info"]["routes"]:
+            if "source" in route:
+                route["source"] = route["source"].removesuffix("/0")
+            if "dest" in route:
+                route["dest"] = _network_text(route["dest"])
+        for neighbor in device["network_info"]["neighbors"]:
+            for key in ("state", "flags"):
+                if neighbor[key] >= INT32:
+                    neighbor[key] = 0
+    return document
+
+
+def _network_text(text: str) -> str:
+    from ipaddress import ip_network
+
+    return str(ip_network(text, strict=False))
+
+
+def messages(case: Case, *, permanent_neighbors_only: bool) -> netlink.Messages | None:
+    """The agent messages runtime-rs sends for the case; None when danmodel cannot load it."""
+    try:
+        config = danmodel.loads(json.dumps(_loadable(case)))
+    except ValidationError:
+        return None
+    found = netlink.messages_for(config, permanent_neighbors_only=permanent_neighbors_only)
+    raw_routes = {
+        f"$.devices[{i}].network_info.routes[{j}]": route
+        for i, device in enumerate(case.document["devices"])
+        for j, route in enumerate(device["network_info"]["routes"])
+    }
+    raw_neighbors = {
+        f"$.devices[{i}].network_info.neighbors[{k}]": neighbor
+        for i, device in enumerate(case.document["devices"])
+        for k, neighbor in enumerate(device["network_info"]["neighbors"])
+    }
+    routes = [
+        attrs.evolve(
+            route, dest=raw_routes[path].get("dest", ""), source=raw_routes[path]["source"]
+        )
+        if path in case.prefsrc
+        else attrs.evolve(route, dest=raw_routes[path].get("dest", ""))
+        for route, path in zip(found.network.routes, found.routes, strict=True)
+    ]
+    neighbors = [
+        attrs.evolve(
+            neighbor,
+            state=_int32(raw_neighbors[path]["state"]),
+            flags=_int32(raw_neighbors[path]["flags"]),
+        )
+        for neighbor, path in zip(found.network.neighbors, found.neighbors, strict=True)
+    ]
+    network = agent.Network(interfaces=found.network.interfaces, routes=routes, neighbors=neighbors)
+    return attrs.evolve(found, network=network)
+
+
+def _int32(value: int) -> int:
+    return value - 2**32 if value >= INT32 else value
+
+
+# --- comparing ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Disagreement:
+    """One place where the kernel and the static rules disagree."""
+
+    kind: str
+    """``refused-not-flagged``, ``flagged-not-refused`` or ``agent-error-not-flagged``."""
+    path: str
+    detail: str
+    after_failure: bool = False
+    """For a refusal, an earlier request failed (it may follow from it); for a flagged
+    error, another request of the same device failed (the sandbox fails anyway)."""
+
+    def key(self) -> tuple[str, str, str]:
+        """The class: kind, path with indices as [*], detail with addresses as <ip>."""
+        detail = re.sub(r"[0-9a-f]*[:.][0-9a-f:.]+[0-9a-f](/\d+)?", "<ip>", self.detail)
+        return (self.kind, re.sub(r"\[\d+\]", "[*]", self.path), detail)
+
+
+def _within(path: str, parent: str) -> bool:
+    return path == parent or path.startswith((f"{parent}.", f"{parent}["))
+
+
+def _element(path: str) -> str:
+    """The route, neighbor, address or device a path is in (what one request sends)."""
+    return path[: path.rindex("]") + 1] if "]" in path else path
+
+
+def _device(path: str) -> str:
+    return path[: path.index("]") + 1] if "]" in path else path
+
+
+def _same_request(failure: str, finding: str) -> bool:
+    return (
+        _within(failure, finding)
+        or _within(finding, failure)
+        or (_element(failure) == _element(finding) != _device(failure))
+    )
+
+
+def compare(applied: netlink.Applied, findings: Sequence[danmodel.Finding]) -> list[Disagreement]:
+    errors = [f for f in findings if str(f.severity) in ("error", "Severity.ERROR")]
+    kernel_errors = [f for f in errors if f.rule.startswith("kernel-")]
+    found = []
+    failed_before = False
+    for outcome in applied.outcomes:
+        if outcome.ok:
+            continue
+        flagged = any(_within(outcome.path, f.path) for f in errors)
+        if not flagged:
+            if outcome.errno is not None:
+                name = errno.errorcode.get(outcome.errno, str(outcome.errno))
+                detail = f"{outcome.step}: {name} {outcome.error}"
+                found.append(
+                    Disagreement("refused-not-flagged", outcome.path, detail, failed_before)
+                )
+            else:
+                found.append(
+                    Disagreement(
+                        "agent-error-not-flagged",
+                        outcome.path,
+                        f"{outcome.step}: {outcome.error}",
+                        failed_before,
+                    )
+                )
+        failed_before = True
+    failures = applied.failures
+    for finding in kernel_errors:
+        if any(_same_request(o.path, finding.path) for o in failures):
+            continue
+        dropped = any(_within(d.path, finding.path) for d in applied.dropped)
+        detail = f"{finding.rule}" + (" (the kernel dropped it silently)" if dropped else "")
+        device = _device(finding.path)
+        other = any(_device(o.path) == device for o in failures)
+        found.append(Disagreement("flagged-not-refused", finding.path, detail, other))
+    return found
+
+
+def judge(case: Case, *, permanent_neighbors_only: bool = True) -> list[Disagreement] | None:
+    """The disagreements of one case; None when danmodel cannot load it."""
+    sent = messages(case, permanent_neighbors_only=permanent_neighbors_only)
+    if sent is None:
+        return None
+    with netlink.guest_for(sent) as guest:
+        applied = netlink.apply(sent, guest.netns)
+    return compare(applied, danmodel.check(case.text, "runtime-rs"))
+
+
+# --- tests ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def kernel() -> Iterator[None]:
+    if not AGREEMENT:
+        pytest.skip("the kernel agreement runs with DANMODEL_KERNEL_AGREEMENT=1 (docs/netlink.md)")
+    with asking_kernel():
+        yield
+
+
+@given(cases())
+def test_generated_cases_load_with_their_patches(case: Case) -> None:
+    sent = messages(case, permanent_neighbors_only=False)
+    assert sent is not None, case.text
+    sources = {path: route.source for route, path in zip(sent.network.routes, sent.routes)}
+    for path in case.prefsrc:
+        if path in sources:
+            assert sources[path].endswith("/0")
+
+
+@pytest.mark.usefixtures("kernel")
+@pytest.mark.parametrize("permanent_neighbors_only", [True, False])
+@given(case=cases())
+def test_static_kernel_rules_agree_with_the_kernel(
+    case: Case, permanent_neighbors_only: bool
+) -> None:
+    found = judge(case, permanent_neighbors_only=permanent_neighbors_only)
+    assert found == [], case.text
