@@ -560,3 +560,103 @@ def test_the_documented_conflist_and_defaults() -> None:
     assert plugin.plugin_config(dan) == plugin.plugin_config({})
     for key, default in plugin.DEFAULTS.items():
         assert f"| `{key}` | `{default}` |" in page
+
+
+def test_log_drops_all_logs_expected_drops_and_ignored_keys(tmp_path: Path) -> None:
+    prev = {**PREV, "x-vendor": 1}
+    result = run("ADD", config(tmp_path, prevResult=prev, logDrops="all"))
+    assert result.status == 0
+    assert result.err.splitlines() == [
+        """dan-cni: $.prevResult['x-vendor']: unknown key "x-vendor", ignored""",
+        "dan-cni: $.prevResult.interfaces[0]: interface 'cni0' is not converted "
+        "(the device is interfaces[2])",
+        "dan-cni: $.prevResult.interfaces[1]: interface 'veth1' is not converted "
+        "(the device is interfaces[2])",
+        "dan-cni: $.prevResult.interfaces[2].sandbox: not kept: a DAN device has no sandbox "
+        "(the config's netns is where runtime-rs finds host devices)",
+        "dan-cni: $.prevResult.dns.nameservers: dropped: DAN has no DNS settings",
+    ]
+    quiet = run("ADD", config(tmp_path, prevResult=prev, logDrops="none"))
+    assert (quiet.status, quiet.err) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("interfaces", "ips", "expected"),
+    [
+        # the name matches on the host side only: that one
+        ([{"name": "x"}, {"name": "eth0"}], [{"address": "10.0.0.5/24", "interface": 1}], 1),
+        # no name matches: the one in a sandbox
+        (
+            [{"name": "br"}, {"name": "pod0", "sandbox": NETNS}],
+            [{"address": "10.0.0.5/24", "interface": 1}],
+            1,
+        ),
+        # an IPAM-only result: no interface at all
+        ([], [{"address": "10.0.0.5/24"}], None),
+    ],
+)
+def test_which_interface_is_converted(
+    tmp_path: Path, interfaces: list[Any], ips: list[Any], expected: int | None
+) -> None:
+    prev = {"cniVersion": "1.0.0", "interfaces": interfaces, "ips": ips}
+    result = run("ADD", config(tmp_path, prevResult=prev, mac="derived"))
+    assert result.status == 0, result.out
+    (device,) = written(tmp_path).devices
+    assert device.network_info.interface.ip_addresses == (IPv4Interface("10.0.0.5/24"),)
+    assert device.guest_mac == derived_mac(CID, "eth0")
+
+
+def test_a_result_the_converter_refuses(tmp_path: Path) -> None:
+    prev = {
+        "cniVersion": "1.0.0",
+        "interfaces": [{"name": "eth0", "mac": "0a:58", "sandbox": NETNS}],
+    }
+    result = run("ADD", config(tmp_path, prevResult=prev))
+    assert error_code(result) == 7
+    assert result.json["msg"] == "cannot convert prevResult"
+    assert result.json["details"].startswith("$.prevResult.interfaces[0].mac: ")
+
+
+def test_check_sees_netns_and_ownership(tmp_path: Path) -> None:
+    store = DanStore(tmp_path / "dans")
+    assert run("ADD", config(tmp_path)).status == 0
+    device = store.read(CID).devices[0]
+    store.remove(CID)
+    store.add_device(CID, device, netns=None)  # no attachment, another netns
+    result = run("CHECK", config(tmp_path))
+    assert error_code(result) == 102
+    details = result.json["details"].split(": ", 1)[1].split("; ")
+    assert details == [
+        "$.devices[0]: recorded for no attachment, not for network 'net1' (ifname 'eth0')",
+        f"$.netns: the file has null, ADD writes '{NETNS}'",
+    ]
+
+
+def test_the_main_function(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in environ("ADD").items():
+        monkeypatch.setenv(key, value)
+    data = json.dumps(config(tmp_path)).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert plugin.main() == 0
+    assert json.loads(capsys.readouterr().out) == PREV
+
+
+def test_odd_inputs_to_the_protocol() -> None:
+    assert run("VERSION", b"[1]").json["cniVersion"] == "1.1.0"
+    big = b" " * (16 * 1024 * 1024 + 1)
+    assert error_code(run("ADD", big)) == 6
+    conf = {"cniVersion": 1, "name": "n", "type": "t"}
+    assert (
+        run("ADD", conf).json["details"] == "$.cniVersion: cniVersion is not a non-empty string: 1"
+    )
+    gc = {"cniVersion": "1.1.0", "name": "n", "type": "t", "cni.dev/valid-attachments": {}}
+    assert error_code(run("GC", gc, {"CNI_COMMAND": "GC"})) == 7
+    skel.Request(command="ADD").log("nowhere")  # without stderr, logging does nothing
+    odd = {"cniVersion": "0.4.0", "ips": "x", "interfaces": ["x"]}
+    conf = {"cniVersion": "1.0.0", "name": "n", "type": "t", "prevResult": odd}
+    assert run("ADD", conf, add=lambda request: None).json == {**odd, "cniVersion": "1.0.0"}
+    odd = {"cniVersion": "1.0.0", "ips": ["x", {"address": 5}], "interfaces": "x"}
+    conf = {"cniVersion": "0.4.0", "name": "n", "type": "t", "prevResult": odd}
+    assert run("ADD", conf, add=lambda request: None).json == {**odd, "cniVersion": "0.4.0"}
