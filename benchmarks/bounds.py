@@ -297,23 +297,27 @@ def measure(
     case: str, size: int, *, timeout: float, memory_cap: int, repeat: int, traced: bool
 ) -> Row:
     """Run one (case, size) in a capped child process (and again traced); judge it."""
-    limits = {"timeout": timeout, "memory_cap": memory_cap, "repeat": repeat}
-    timed = _run_child(case, size, "time", **limits)  # type: ignore[arg-type]
-    traced_timeout = timeout * TRACED_SLOWDOWN if traced else 0
+    timed = _run_child(case, size, "time", timeout=timeout, memory_cap=memory_cap, repeat=repeat)
     row = Row(case, size, outcome=timed["outcome"], detail=timed["detail"])
     row.devices, row.bytes = timed.get("devices"), timed.get("bytes")
     row.seconds, row.rss_bytes = timed.get("seconds"), timed.get("rss_bytes")
     failed = []
     if "expect" not in timed:
         failed.append(timed["outcome"])
-    elif traced_timeout > 0:
-        limits["timeout"] = traced_timeout
-        traced = _run_child(case, size, "memory", **limits)  # type: ignore[arg-type]
-        row.traced_bytes = traced.get("traced_bytes")
-        if traced["outcome"] != timed["outcome"]:
-            failed.append(f"traced run: {traced['outcome']} ({traced['detail'][:80]})")
-        if timed["outcome"] != timed["expect"]:
-            failed.append(f"expected {timed['expect']}, got {timed['outcome']}")
+    elif timed["outcome"] != timed["expect"]:
+        failed.append(f"expected {timed['expect']}, got {timed['outcome']}")
+    if traced and "expect" in timed:
+        run = _run_child(
+            case,
+            size,
+            "memory",
+            timeout=timeout * TRACED_SLOWDOWN,
+            memory_cap=memory_cap,
+            repeat=1,
+        )
+        row.traced_bytes = run.get("traced_bytes")
+        if run["outcome"] != timed["outcome"]:
+            failed.append(f"traced run: {run['outcome']} ({run['detail'][:80]})")
     if row.seconds is not None and row.seconds > TIME_BOUND:
         failed.append(f"over {TIME_BOUND:g} s")
     memory = row.memory_bytes
