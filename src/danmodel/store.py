@@ -785,12 +785,17 @@ def _sandbox_of(name: str) -> str:
 
 
 def _valid_pairs(valid: Collection[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """``valid`` as a set of pairs; a pair may be a tuple or a list (as JSON gives it)."""
     pairs = []
     for index, pair in enumerate(valid):
-        if not (type(pair) is tuple and len(pair) == 2 and all(type(part) is str for part in pair)):
+        if not (
+            type(pair) in (tuple, list)
+            and len(pair) == 2
+            and all(type(part) is str for part in pair)
+        ):
             message = f"expected a (container id, ifname) pair of strings, found {pair!r:.80}"
             raise ValidationError([Problem(path=f"valid[{index}]", message=message)])
-        pairs.append(pair)
+        pairs.append((pair[0], pair[1]))
     return frozenset(pairs)
 
 
