@@ -11,6 +11,7 @@ with ``CI`` set they fail instead.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -210,9 +211,11 @@ def host(available: None, tmp_path: Path) -> Iterator[Host]:
     assert _links() == before_links, "the machine's own namespace changed"
 
 
-def bridge_conflist(host: Host, name: str, subnet4: str, subnet6: str | None) -> dict[str, Any]:
+def bridge_conflist(
+    host: Host, name: str, subnet4: str, subnet6: str | None, route4: str = "0.0.0.0/0"
+) -> dict[str, Any]:
     ranges = [[{"subnet": subnet4}]]
-    routes = [{"dst": "0.0.0.0/0"}]
+    routes = [{"dst": route4}]
     if subnet6 is not None:
         ranges.append([{"subnet": subnet6}])
         routes.append({"dst": "::/0"})
@@ -307,6 +310,46 @@ def assert_matches_the_pod(host: Host, netns: str, device: danmodel.DanDevice) -
         assert (str(route.dest), gateway) in routes
 
 
+def _routes(device: danmodel.DanDevice) -> set[tuple[str, str | None]]:
+    """(destination, gateway) of each route; a default route as 0.0.0.0/0 or ::/0."""
+    found = set()
+    for route in device.network_info.routes:
+        gateway = None if route.gateway is None else str(route.gateway)
+        dest = route.dest
+        if dest is None:
+            dest = ip_network("::/0" if gateway and ":" in gateway else "0.0.0.0/0")
+        found.add((str(dest), gateway))
+    return found
+
+
+def kernel_agrees(pod: str, config: danmodel.DanConfig) -> None:
+    """Where danmodel.netlink can run: apply the file as the agent would, in a guest namespace.
+
+    The guest links must end up with the addresses and routes the chain gave the pod.
+    """
+    if importlib.util.find_spec("pyroute2") is None:
+        return  # the netlink extra is not installed: the kernel judge is not available
+    from danmodel import netlink
+
+    messages = netlink.messages_for(config)
+    with netlink.guest_for(messages) as guest:
+        applied = netlink.apply(messages, guest.netns)
+        assert applied.failures == (), [str(failure) for failure in applied.failures]
+        assert applied.dropped == ()
+        for device in config.devices:
+            in_guest = netlink.snapshot(guest.netns, device.name, device=device.device)
+            in_pod = netlink.snapshot(pod, device.name, device=device.device)
+            assert set(in_guest.network_info.interface.ip_addresses) == set(
+                in_pod.network_info.interface.ip_addresses
+            )
+            # ptp also adds routes of its own (to its gateway, and the subnet through it)
+            # that its result does not list: the guest has those of the result
+            guest_routes = _routes(in_guest)
+            assert guest_routes <= _routes(in_pod)
+            assert guest_routes == _routes(device)
+            assert in_guest.guest_mac == device.guest_mac
+
+
 def runtime_rs_accepts(path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "danmodel", "check", "--runtime", "runtime-rs", str(path)],
@@ -334,6 +377,7 @@ def test_bridge_host_local_dual_stack(host: Host) -> None:
     }
     assert {a.version for a in device.network_info.interface.ip_addresses} == {4, 6}
     assert_matches_the_pod(host, pod, device)
+    kernel_agrees(pod, config)
     runtime_rs_accepts(file_of(host, "sandbox-a"))
     assert host.check(conflist, "sandbox-a", "eth0", pod) == (0, None)
 
@@ -359,13 +403,15 @@ def test_macvlan_static(host: Host) -> None:
     pod = host.pod()
     conflist = macvlan_conflist(host, "net-b")
     host.add(conflist, "sandbox-b", "net1", pod)
-    (device,) = danmodel.loads(file_of(host, "sandbox-b").read_text()).devices
+    config = danmodel.loads(file_of(host, "sandbox-b").read_text())
+    (device,) = config.devices
     assert str(device.guest_mac) == "0a:58:c0:a8:4d:05"  # 0a:58 + 192.168.77.5
     assert [str(a) for a in device.network_info.interface.ip_addresses] == ["192.168.77.5/24"]
     assert [(str(r.dest), str(r.gateway)) for r in device.network_info.routes] == [
         ("10.77.0.0/16", "192.168.77.1")
     ]
     assert_matches_the_pod(host, pod, device)
+    kernel_agrees(pod, config)
     runtime_rs_accepts(file_of(host, "sandbox-b"))
     assert host.check(conflist, "sandbox-b", "net1", pod) == (0, None)
     host.delete(conflist, "sandbox-b", "net1", pod)
@@ -376,12 +422,14 @@ def test_ptp(host: Host) -> None:
     pod = host.pod()
     conflist = ptp_conflist(host, "net-c")
     result = host.add(conflist, "sandbox-c", "eth0", pod)
-    (device,) = danmodel.loads(file_of(host, "sandbox-c").read_text()).devices
+    config = danmodel.loads(file_of(host, "sandbox-c").read_text())
+    (device,) = config.devices
     assert device.device.tap_name.startswith("tap")  # type: ignore[union-attr]
     assert [str(a) for a in device.network_info.interface.ip_addresses] == [
         ip["address"] for ip in result["ips"]
     ]
     assert_matches_the_pod(host, pod, device)
+    kernel_agrees(pod, config)
     runtime_rs_accepts(file_of(host, "sandbox-c"))
     host.delete(conflist, "sandbox-c", "eth0", pod)
     assert not file_of(host, "sandbox-c").exists()
@@ -390,7 +438,8 @@ def test_ptp(host: Host) -> None:
 def test_three_networks_added_concurrently_to_one_sandbox(host: Host) -> None:
     pod = host.pod()
     chains = [
-        (bridge_conflist(host, "net-a", "10.66.0.0/24", None), "eth0"),
+        # one IPv4 default route in the sandbox (ptp's): the kernel holds one per table
+        (bridge_conflist(host, "net-a", "10.66.0.0/24", None, "10.60.0.0/16"), "eth0"),
         (macvlan_conflist(host, "net-b"), "net1"),
         (ptp_conflist(host, "net-c"), "net2"),
     ]
@@ -402,6 +451,7 @@ def test_three_networks_added_concurrently_to_one_sandbox(host: Host) -> None:
     config = danmodel.loads(file_of(host, "sandbox-x").read_text())
     assert sorted(device.name for device in config.devices) == ["eth0", "net1", "net2"]
     runtime_rs_accepts(file_of(host, "sandbox-x"))
+    kernel_agrees(pod, config)
     from danmodel.store import Attachment, DanStore
 
     assert DanStore(host.dan_conf).attachments("sandbox-x") == {
