@@ -654,7 +654,7 @@ def test_odd_inputs_to_the_protocol() -> None:
     gc = {"cniVersion": "1.1.0", "name": "n", "type": "t", "cni.dev/valid-attachments": {}}
     assert error_code(run("GC", gc, {"CNI_COMMAND": "GC"})) == 7
     skel.Request(command="ADD").log("nowhere")  # without stderr, logging does nothing
-    odd = {"cniVersion": "0.4.0", "ips": "x", "interfaces": ["x"]}
+    odd: dict[str, Any] = {"cniVersion": "0.4.0", "ips": "x", "interfaces": ["x"]}
     conf = {"cniVersion": "1.0.0", "name": "n", "type": "t", "prevResult": odd}
     assert run("ADD", conf, add=lambda request: None).json == {**odd, "cniVersion": "1.0.0"}
     odd = {"cniVersion": "1.0.0", "ips": ["x", {"address": 5}], "interfaces": "x"}
