@@ -76,10 +76,8 @@ def test_manifest_declares_the_hooks() -> None:
     assert hooks["danmodel-fmt"]["entry"] == "danmodel fmt"
 
 
-@pytest.fixture
-def hook_repository(tmp_path: Path) -> Path:
+def make_hook_repository(repository: Path) -> Path:
     """A git repository holding the manifest, with hooks that run this interpreter's danmodel."""
-    repository = tmp_path / "hooks"
     repository.mkdir()
     hooks = YAML(typ="safe").load(MANIFEST.read_text(encoding="utf-8"))
     for hook in hooks:
@@ -94,6 +92,12 @@ def hook_repository(tmp_path: Path) -> Path:
     _git(repository, "add", ".pre-commit-hooks.yaml")
     _git(repository, "commit", "-q", "-m", "hooks")
     return repository
+
+
+@pytest.fixture
+def hook_repository(tmp_path: Path) -> Path:
+    """The hooks of the manifest, in a repository of their own (see the module's docstring)."""
+    return make_hook_repository(tmp_path / "hooks")
 
 
 @pytest.fixture
