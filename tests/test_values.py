@@ -406,7 +406,7 @@ def test_integer_bounds_inclusive() -> None:
 @pytest.mark.parametrize(
     ("addresses", "path"),
     [
-        (["10.0.0.2/24"], "Interface.ip_addresses[0]"),  # text: parse it first
+        (["10.0.0.2"], "Interface.ip_addresses[0]"),  # text without a prefix
         ([ADDRESS, IPv4Address("10.0.0.3")], "Interface.ip_addresses[1]"),
         ([ADDRESS, ADDRESS, IPv4Network("10.0.0.0/24")], "Interface.ip_addresses[2]"),
         ([ip_interface("fe80::1%eth0/64")], "Interface.ip_addresses[0]"),
@@ -492,7 +492,7 @@ def test_guest_mac_given() -> None:
     ("build", "path"),
     [
         (
-            lambda: _device("eth0", HostTap(tap_name="t"), guest_mac="0a:58:0a:0a:00:05"),
+            lambda: _device("eth0", HostTap(tap_name="t"), guest_mac="0a-58-0a-0a-00-05"),
             "guest_mac",
         ),
         (lambda: _device("eth0", HostTap(tap_name="t"), guest_mac=None), "guest_mac"),
@@ -553,9 +553,9 @@ def test_network_info_wrong_objects(build: Callable[[], object], path: str) -> N
 @pytest.mark.parametrize(
     ("kwargs", "path"),
     [
-        ({"dest": "10.0.0.0/8"}, "Route.dest"),
+        ({"dest": "10.0.0.1/8"}, "Route.dest"),  # host bits
         ({"dest": IPv4Address("10.0.0.0")}, "Route.dest"),
-        ({"gateway": "10.0.0.1"}, "Route.gateway"),
+        ({"gateway": "10.0.0.1/32"}, "Route.gateway"),
         ({"gateway": IPv4Interface("10.0.0.1/8")}, "Route.gateway"),
         ({"source": IPv4Network("10.0.0.0/8")}, "Route.source"),
         ({"gateway": IPv6Address("fe80::1%eth0")}, "Route.gateway"),
@@ -573,10 +573,10 @@ def test_route_wrong_values(kwargs: dict[str, object], path: str) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "path"),
     [
-        ({"ip_address": "10.0.0.1"}, "Neighbor.ip_address"),
+        ({"ip_address": "10.0.0.256"}, "Neighbor.ip_address"),
         ({"ip_address": IPv4Network("10.0.0.0/8")}, "Neighbor.ip_address"),
-        ({"hardware_addr": "aa:bb:cc:dd:ee:ff"}, "Neighbor.hardware_addr"),
-        ({"hardware_addr": ""}, "Neighbor.hardware_addr"),
+        ({"hardware_addr": "aa:bb:cc:dd:ee"}, "Neighbor.hardware_addr"),
+        ({"hardware_addr": "aabb.ccdd.eeff"}, "Neighbor.hardware_addr"),
         ({"state": 2**32}, "Neighbor.state"),
         ({"flags": -1}, "Neighbor.flags"),
     ],

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from ._codegen import define
-from ._fields import FIELD, Array, Field, Leaf, Nullable, Object, Tagged
+from ._fields import FIELD, TEXT_FORMS, Array, Field, Leaf, Nullable, Object, Tagged
 
 __all__ = ["Invalid", "UnsupportedModel", "fast_reader"]
 
@@ -116,7 +116,7 @@ def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
             lines.append(f"        item = default_{index}")
         lines.append("    else:")
         lines.append(f"        item = read_{index}(item)")
-        if field.converter is not None:
+        if field.converter is not None and field.converter not in TEXT_FORMS:
             names[f"convert_{index}"] = field.converter
             lines.append(f"    item = convert_{index}(item)")
         lines.append(f"    set_attribute(instance, {field.name!r}, item)")

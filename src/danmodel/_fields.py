@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from _socket import AF_INET6 as _AF_INET6
 from _socket import inet_ntop as _inet_ntop
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from ipaddress import (
     IPv4Address,
@@ -544,16 +544,92 @@ IP_OR_EMPTY: Final = Leaf(
     schema="ip_or_empty",
 )
 
-NEIGHBOR_IP: Final = Nullable(
-    Leaf(
-        "an IP address, plain or with prefix",
-        addresses.parse_neighbor_ip,
-        lambda v: isinstance(v, (IPv4Address, IPv6Address)) and _no_zone(v),
-        write=ip_text,
-        python="an IP address or interface (from danmodel.parse_neighbor_ip(text))",
-        schema="neighbor_ip",
-    )
+_NEIGHBOR_IP_TEXT: Final = Leaf(
+    "an IP address, plain or with prefix",
+    addresses.parse_neighbor_ip,
+    lambda v: isinstance(v, (IPv4Address, IPv6Address)) and _no_zone(v),
+    write=ip_text,
+    python="an IP address or interface (from danmodel.parse_neighbor_ip(text))",
+    schema="neighbor_ip",
 )
+NEIGHBOR_IP: Final = Nullable(_NEIGHBOR_IP_TEXT)
+
+# --- text forms for constructors ------------------------------------------------------------
+#
+# Each model field whose value has a JSON text form takes one of these as its attrs
+# converter, so that Route(dest="10.0.0.0/8") works as Route(dest=parse_network(...)).
+# Text that does not parse is left as it is: the field's descriptor, its validator,
+# then refuses it with the loader's message. Typed values pass through unchanged, and
+# the fast reader, which has just parsed them, skips these converters.
+
+IPInterface = IPv4Interface | IPv6Interface
+
+
+def _from_text(leaf: Leaf, value: object) -> Any:
+    if type(value) is str:
+        try:
+            return leaf.parse_json(value)
+        except ValueError:
+            return value  # the validator reports it, with the loader's message
+    return value
+
+
+def to_mac(value: MacAddress | str) -> MacAddress:
+    """A ``MacAddress``, from itself or its text."""
+    return _from_text(MAC, value)  # type: ignore[no-any-return]
+
+
+def to_mac_or_none(value: MacAddress | str | None) -> MacAddress | None:
+    """A ``MacAddress`` or None, from itself, its text or ``""``."""
+    return _from_text(MAC_OR_EMPTY, value)  # type: ignore[no-any-return]
+
+
+def to_interface(value: IPInterface | str) -> IPInterface:
+    """An address with its prefix, from itself or ``ip/prefix`` text."""
+    return _from_text(IP_INTERFACE, value)  # type: ignore[no-any-return]
+
+
+def to_interfaces(values: Iterable[IPInterface | str]) -> tuple[IPInterface, ...]:
+    """A tuple of addresses with their prefix, from any iterable of them or their text."""
+    if type(values) is str:
+        return values  # type: ignore[return-value]  # the validator refuses it
+    return tuple([_from_text(IP_INTERFACE, value) for value in values])
+
+
+def to_network_or_none(
+    value: IPv4Network | IPv6Network | str | None,
+) -> IPv4Network | IPv6Network | None:
+    """A network or None, from itself, ``ip/prefix`` text or ``""``."""
+    return _from_text(NETWORK_OR_EMPTY, value)  # type: ignore[no-any-return]
+
+
+def to_ip_or_none(
+    value: IPv4Address | IPv6Address | str | None,
+) -> IPv4Address | IPv6Address | None:
+    """An IP address or None, from itself, its text or ``""``."""
+    return _from_text(IP_OR_EMPTY, value)  # type: ignore[no-any-return]
+
+
+def to_neighbor_ip(
+    value: IPv4Address | IPv6Address | IPInterface | str | None,
+) -> IPv4Address | IPv6Address | None:
+    """A neighbor IP (plain, or an interface keeping its prefix) or None, from itself or text."""
+    return _from_text(_NEIGHBOR_IP_TEXT, value)  # type: ignore[no-any-return]
+
+
+TEXT_FORMS: Final = frozenset(
+    {
+        to_mac,
+        to_mac_or_none,
+        to_interface,
+        to_interfaces,
+        to_network_or_none,
+        to_ip_or_none,
+        to_neighbor_ip,
+    }
+)
+"""The converters above: the fast reader, which reads typed values, skips them."""
+
 
 # --- structures ----------------------------------------------------------------------------
 

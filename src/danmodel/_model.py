@@ -19,6 +19,9 @@ from ._fields import (
     UINT64,
     Array,
     meta,
+    to_interfaces,
+    to_mac_or_none,
+    to_neighbor_ip,
     validate_by_field,
 )
 from ._paths import shown
@@ -37,12 +40,6 @@ __all__ = [
 
 DEFAULT_QUEUE_SIZE = 256
 """The queue size runtime-rs uses when ``queue_size`` is 0."""
-
-
-def _address_tuple(
-    items: Iterable[IPv4Interface | IPv6Interface],
-) -> tuple[IPv4Interface | IPv6Interface, ...]:
-    return tuple(items)
 
 
 def neighbor_tuple(items: Iterable[Neighbor]) -> tuple[Neighbor, ...]:
@@ -101,7 +98,7 @@ class Interface:
     """Configuration of the guest interface."""
 
     ip_addresses: tuple[IPv4Interface | IPv6Interface, ...] = attrs.field(
-        converter=_address_tuple,
+        converter=to_interfaces,
         metadata=meta(
             Array(IP_INTERFACE),
             "Addresses of the interface with their prefix length, ip/prefix (host bits allowed).",
@@ -126,6 +123,7 @@ class Neighbor:
 
     ip_address: IPv4Address | IPv6Address | None = attrs.field(
         default=None,
+        converter=to_neighbor_ip,
         metadata=meta(
             NEIGHBOR_IP,
             "Neighbor IP, plain or as ip/prefix (an IPv4Interface/IPv6Interface keeps "
@@ -133,7 +131,9 @@ class Neighbor:
         ),
     )
     hardware_addr: MacAddress | None = attrs.field(
-        default=None, metadata=meta(MAC_OR_EMPTY, 'Neighbor MAC; "" (None) when unset.')
+        default=None,
+        converter=to_mac_or_none,
+        metadata=meta(MAC_OR_EMPTY, 'Neighbor MAC; "" (None) when unset.'),
     )
     state: int = attrs.field(
         default=0, metadata=meta(UINT32, "NUD state bits (NUD_*, e.g. PERMANENT 0x80).")

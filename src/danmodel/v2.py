@@ -25,6 +25,9 @@ from ._fields import (
     Object,
     Tagged,
     meta,
+    to_ip_or_none,
+    to_mac,
+    to_network_or_none,
     validate_by_field,
 )
 from ._model import (
@@ -71,9 +74,15 @@ Device = HostTap | VhostUser | Vfio
 class Route:
     """A route through the guest interface."""
 
-    dest: IPNetwork | None = attrs.field(default=None, metadata=meta(NETWORK_OR_EMPTY, _docs.DEST))
-    gateway: IPAddress | None = attrs.field(default=None, metadata=meta(IP_OR_EMPTY, _docs.GATEWAY))
-    source: IPAddress | None = attrs.field(default=None, metadata=meta(IP_OR_EMPTY, _docs.SOURCE))
+    dest: IPNetwork | None = attrs.field(
+        default=None, converter=to_network_or_none, metadata=meta(NETWORK_OR_EMPTY, _docs.DEST)
+    )
+    gateway: IPAddress | None = attrs.field(
+        default=None, converter=to_ip_or_none, metadata=meta(IP_OR_EMPTY, _docs.GATEWAY)
+    )
+    source: IPAddress | None = attrs.field(
+        default=None, converter=to_ip_or_none, metadata=meta(IP_OR_EMPTY, _docs.SOURCE)
+    )
     scope: int = attrs.field(default=0, metadata=meta(UINT32, _docs.SCOPE))
     flags: int = attrs.field(default=0, metadata=meta(UINT32, _docs.ROUTE_FLAGS))
     mtu: int = attrs.field(default=0, metadata=meta(UINT32, _docs.ROUTE_MTU))
@@ -104,7 +113,7 @@ class DanDevice:
 
     name: str = attrs.field(metadata=meta(IFNAME, _docs.NAME))
     guest_mac: MacAddress = attrs.field(
-        factory=MacAddress.random_private, metadata=meta(MAC, _docs.GUEST_MAC)
+        factory=MacAddress.random_private, converter=to_mac, metadata=meta(MAC, _docs.GUEST_MAC)
     )
     device: Device = attrs.field(
         metadata=meta(
