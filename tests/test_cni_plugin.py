@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from typing import Any
@@ -660,3 +661,30 @@ def test_odd_inputs_to_the_protocol() -> None:
     odd = {"cniVersion": "1.0.0", "ips": ["x", {"address": 5}], "interfaces": "x"}
     conf = {"cniVersion": "0.4.0", "name": "n", "type": "t", "prevResult": odd}
     assert run("ADD", conf, add=lambda request: None).json == {**odd, "cniVersion": "0.4.0"}
+
+
+def test_concurrent_adds_as_processes_lose_nothing(tmp_path: Path) -> None:
+    def add(index: int) -> subprocess.CompletedProcess[bytes]:
+        prev = {
+            "cniVersion": "1.0.0",
+            "interfaces": [{"name": f"net{index}", "sandbox": NETNS}],
+            "ips": [{"address": f"10.{index}.0.5/24", "interface": 0}],
+        }
+        return subprocess.run(
+            [sys.executable, "-m", "danmodel.cni.plugin"],
+            input=json.dumps(config(tmp_path, name=f"n{index}", prevResult=prev)).encode(),
+            env={**environ("ADD", CNI_IFNAME=f"net{index}"), "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            check=False,
+        )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        done = list(pool.map(add, range(6)))
+    assert [process.returncode for process in done] == [0] * 6, [p.stdout for p in done]
+    assert sorted(device.name for device in written(tmp_path).devices) == [
+        f"net{index}" for index in range(6)
+    ]
+    attachments = DanStore(tmp_path / "dans").attachments(CID)
+    assert {name: owner.network for name, owner in attachments.items()} == {
+        f"net{index}": f"n{index}" for index in range(6)
+    }
