@@ -82,6 +82,12 @@ SECOND = {
     "device": {"type": "host-tap", "tap_name": "tap1"},
     "network_info": {"interface": {"ip_addresses": ["10.10.0.5/16"], "mtu": 1500}},
 }
+SECOND_GO = {
+    **SECOND,
+    "device": {"type": "vfio", "pci_device_id": "0000:85:02.6"},
+    "guest_mac": "0a:58:0a:0a:00:07",
+    "network_info": {"interface": {"ip_addresses": ["10.11.0.5/16"], "mtu": 1500}},
+}
 
 # rule, profile, severity, path, trigger, near miss (the same rule must not fire)
 CASES: list[tuple[str, str, str, str, str, str]] = [
@@ -195,7 +201,7 @@ CASES: list[tuple[str, str, str, str, str, str]] = [
     (
         "go-mtu-missing",
         "go-runtime",
-        W,
+        E,
         f"{P_NI}.interface.mtu",
         _edit(GO, (IF + "mtu", DEL)),
         _edit(GO),
@@ -403,7 +409,7 @@ CASES: list[tuple[str, str, str, str, str, str]] = [
     (
         "rs-neighbor-ip-plain",
         "runtime-rs",
-        W,
+        E,
         f"{P_NI}.neighbors[0].ip_address",
         _edit(RS, (NB + "ip_address", "10.10.0.1")),
         _edit(RS, (NB + "ip_address", "10.10.0.1/24")),
@@ -411,7 +417,7 @@ CASES: list[tuple[str, str, str, str, str, str]] = [
     (
         "go-neighbor-ip-prefix",
         "go-runtime",
-        W,
+        E,
         f"{P_NI}.neighbors[0].ip_address",
         _edit(GO, (NB + "ip_address", "10.10.0.1/32")),
         _edit(GO),
@@ -459,7 +465,7 @@ CASES: list[tuple[str, str, str, str, str, str]] = [
     (
         "kernel-ipv6-mtu",
         "go-runtime",
-        E,
+        W,
         f"{P_NI}.interface.ip_addresses[1]",
         _edit(GO, (IF + "mtu", 1279), (IF + "ip_addresses.1", "2001:db8::5/64")),
         _edit(GO, (IF + "mtu", 1280), (IF + "ip_addresses.1", "2001:db8::5/64")),
@@ -467,10 +473,162 @@ CASES: list[tuple[str, str, str, str, str, str]] = [
     (
         "kernel-route-scope",
         "runtime-rs",
+        W,
+        f"{P_NI}.routes[0].scope",
+        _edit(RS, (RT + "0.scope", 300)),
+        _edit(RS, (RT + "0.scope", 200)),
+    ),
+    (
+        "kernel-route-scope-nowhere",
+        "go-runtime",
         E,
         f"{P_NI}.routes[0].scope",
-        _edit(RS, (RT + "0.scope", 256)),
-        _edit(RS, (RT + "0.scope", 255)),
+        _edit(GO, (RT + "0.scope", 511)),
+        _edit(GO, (RT + "0.scope", 510)),
+    ),
+    (
+        "kernel-gateway-scope",
+        "runtime-rs",
+        E,
+        f"{P_NI}.routes[0].gateway",
+        _edit(RS, (RT + "0.scope", 253)),
+        _edit(RS, (RT + "0.scope", 200)),
+    ),
+    (
+        "kernel-onlink-without-gateway",
+        "runtime-rs@3.15",
+        E,
+        f"{P_NI}.routes[1].flags",
+        _edit(RS, (RT + "1", {"dest": "10.30.0.0/16", "flags": 4})),
+        _edit(RS, (RT + "1", {"dest": "10.30.0.0/16", "flags": 4, "gateway": "10.10.0.1"})),
+    ),
+    (
+        "kernel-mtu-too-large",
+        "runtime-rs",
+        E,
+        f"{P_NI}.interface.mtu",
+        _edit(RS, (IF + "mtu", 65536)),
+        _edit(RS, (IF + "mtu", 65535)),
+    ),
+    (
+        "agent-route-source-v4",
+        "go-runtime",
+        W,
+        f"{P_NI}.routes[0].source",
+        _edit(GO, (RT + "0.source", "10.10.0.5")),
+        _edit(GO, (RT + "0.source", "")),
+    ),
+    (
+        "agent-route-source-v6",
+        "runtime-rs",
+        W,
+        f"{P_NI}.routes[1].source",
+        _edit(RS, (RT + "1", {"dest": "2001:db8:1::/48", "source": "2001:db8::5"})),
+        _edit(RS, (RT + "1", {"dest": "2001:db8:1::/48"})),
+    ),
+    (
+        "agent-neighbor-ip-missing",
+        "runtime-rs",
+        E,
+        f"{P_NI}.neighbors[0].ip_address",
+        _edit(RS, (NB + "ip_address", None)),
+        _edit(RS, (NB + "ip_address", None), (NB + "state", 2)),  # not sent since 3.20
+    ),
+    (
+        "agent-neighbor-flags-u8",
+        "go-runtime",
+        W,
+        f"{P_NI}.neighbors[0].flags",
+        _edit(GO, (NB + "flags", 0x100)),
+        _edit(GO, (NB + "flags", 0xFF)),
+    ),
+    (
+        "rs-neighbor-not-sent",
+        "runtime-rs@3.20",
+        W,
+        f"{P_NI}.neighbors[0].state",
+        _edit(RS, (NB + "state", 2)),
+        _edit(RS, (NB + "state", 128)),
+    ),
+    (
+        "rs-neighbor-state-zero",
+        "runtime-rs@3.19",
+        I,
+        f"{P_NI}.neighbors[0].state",
+        _edit(RS, (NB + "state", 0)),
+        _edit(RS, (NB + "state", 2)),
+    ),
+    (
+        "rs-neighbor-state-u16",
+        "runtime-rs@3.19",
+        W,
+        f"{P_NI}.neighbors[0].state",
+        _edit(RS, (NB + "state", 0x10080)),
+        _edit(RS, (NB + "state", 0xFFFF)),
+    ),
+    (
+        "go-neighbor-int32",
+        "go-runtime",
+        W,
+        f"{P_NI}.neighbors[0].flags",
+        _edit(GO, (NB + "flags", 2**31)),
+        _edit(GO, (NB + "flags", 2**31 - 1)),
+    ),
+    (
+        "go-address-loopback",
+        "go-runtime",
+        W,
+        f"{P_NI}.interface.ip_addresses[1]",
+        _edit(GO, (IF + "ip_addresses.1", "::ffff:127.0.0.1/104")),
+        _edit(GO, (IF + "ip_addresses.1", "::ffff:128.0.0.1/104")),
+    ),
+    (
+        "go-ntype-unused",
+        "go-runtime",
+        I,
+        f"{P_NI}.interface.ntype",
+        _edit(GO, (IF + "ntype", "tuntap")),
+        _edit(GO, (IF + "ntype", "")),
+    ),
+    (
+        "go-netns-unused",
+        "go-runtime",
+        I,
+        "$.netns",
+        _edit(GO, ("netns", "/var/run/netns/pod")),
+        _edit(GO),
+    ),
+    (
+        "go-device-order",
+        "go-runtime",
+        I,
+        "$.devices",
+        _edit(GO, ("devices.0.name", "eth2"), ("devices.1", {**SECOND_GO, "name": "eth1"})),
+        _edit(GO, ("devices.1", {**SECOND_GO, "name": "eth1"})),
+    ),
+    (
+        "rs-vhost-user-hypervisor",
+        "runtime-rs",
+        I,
+        "$.devices[0].device.type",
+        _edit(RS, (DEV + "device", {"type": "vhost-user", "path": "/run/v.sock"})),
+        _edit(RS),
+    ),
+    (
+        "rs-queue-num-virtqueues",
+        "runtime-rs@3.32",
+        I,
+        "$.devices[0].device.queue_num",
+        _edit(RS, (DEV + "device.queue_num", 4)),
+        _edit(RS, (DEV + "device.queue_num", 0)),
+    ),
+    (
+        "rs-queue-num-pairs",
+        "runtime-rs@4.0",
+        I,
+        "$.devices[0].device.queue_num",
+        _edit(RS, (DEV + "device.queue_num", 2)),
+        _edit(RS, (DEV + "device.queue_num", 0)),
     ),
     (
         "kernel-duplicate-address",
@@ -513,7 +671,7 @@ def test_the_bases_have_no_findings(base: dict[str, Any], runtime: str) -> None:
 
 
 def test_every_rule_has_a_case() -> None:
-    assert sorted({case[0] for case in CASES}) == sorted(rule.id for rule in RULES)
+    assert sorted({case[0] for case in CASES}) == sorted({rule.id for rule in RULES})
 
 
 @pytest.mark.parametrize(
@@ -635,16 +793,18 @@ def test_syntax_errors_carry_line_and_column() -> None:
 def test_a_finding_as_text_and_data() -> None:
     (finding,) = check(_edit(GO, (IF + "mtu", DEL)), "go-runtime")
     assert str(finding) == (
-        '$.devices[0].network_info.interface.mtu: warning [go-mtu-missing]: "mtu" is missing: '
-        "the Go runtime uses 0, where runtime-rs and danmodel use 1500. "
+        '$.devices[0].network_info.interface.mtu: error [go-mtu-missing]: "mtu" is missing: '
+        "the Go runtime uses 0, where runtime-rs and danmodel use 1500, and the agent sets "
+        "the MTU even when it is 0, which the kernel refuses, so the sandbox fails. "
         'Fix: write "mtu": 1500 (or the link\'s MTU)'
     )
     assert finding.to_dict() == {
         "rule": "go-mtu-missing",
-        "severity": "warning",
+        "severity": "error",
         "path": "$.devices[0].network_info.interface.mtu",
         "message": '"mtu" is missing: the Go runtime uses 0, '
-        "where runtime-rs and danmodel use 1500",
+        "where runtime-rs and danmodel use 1500, and the agent sets "
+        "the MTU even when it is 0, which the kernel refuses, so the sandbox fails",
         "fix": 'write "mtu": 1500 (or the link\'s MTU)',
         "line": None,
         "column": None,
@@ -656,7 +816,7 @@ def test_a_config_object_is_checked_by_the_config_rules() -> None:
 
     config = danmodel.loads(_edit(RS, (NB + "ip_address", "10.10.0.1"), (IF + "mtu", DEL)))
     assert _ids(check(config, "runtime-rs")) == [
-        ("rs-neighbor-ip-plain", W, f"{P_NI}.neighbors[0].ip_address")
+        ("rs-neighbor-ip-plain", E, f"{P_NI}.neighbors[0].ip_address")
     ]
 
 
@@ -697,3 +857,118 @@ def test_rejected_error_pickles() -> None:
         "go-runtime",
         "1 problem in DAN config for go-runtime: $: m [r]",
     )
+
+
+# --- releases ---------------------------------------------------------------------------------
+
+REACHABLE_GATEWAY = _edit(
+    RS, (NB + "state", 2), (RT + "0", {"dest": "0.0.0.0/0", "gateway": "10.10.0.1"})
+)
+
+
+def _rules(text: str, runtime: str) -> list[str]:
+    return [finding.rule for finding in check(text, runtime)]
+
+
+def test_runtime_rs_drops_a_reachable_neighbor_since_3_20() -> None:
+    assert _rules(REACHABLE_GATEWAY, "runtime-rs@3.19") == []
+    assert _rules(REACHABLE_GATEWAY, "runtime-rs@3.20") == ["rs-neighbor-not-sent"]
+    assert _rules(REACHABLE_GATEWAY, "runtime-rs") == ["rs-neighbor-not-sent"]
+
+
+def test_the_go_runtime_sends_a_reachable_gateway_neighbor_since_3_29() -> None:
+    text = _edit(GO, (NB + "state", 2), (RT + "0", {"gateway": "10.10.0.1"}))
+    assert _rules(text, "go-runtime@3.28") == ["go-neighbor-not-sent"]
+    assert _rules(text, "go-runtime@3.29") == []
+    # not the gateway of a default route: a /16 dest
+    other = _edit(json.loads(text), ("devices.0.network_info.routes.0.dest", "10.20.0.0/16"))
+    assert _rules(other, "go-runtime@3.29") == ["go-neighbor-not-sent"]
+    # spelled with a prefix, the Go runtime has no address to compare with the gateway
+    prefixed = _edit(json.loads(text), (NB + "ip_address", "10.10.0.1/32"))
+    assert _rules(prefixed, "go-runtime") == ["go-neighbor-not-sent"]
+
+
+def test_a_bare_runtime_name_is_the_newest_release() -> None:
+    for text in (REACHABLE_GATEWAY, _edit(RS, (DEV + "device.queue_num", 2))):
+        assert check(text, "runtime-rs") == check(text, "runtime-rs@4.1")
+    assert _rules(_edit(RS, (DEV + "device.queue_num", 2)), "runtime-rs") == ["rs-queue-num-pairs"]
+
+
+def test_a_neighbor_that_is_not_sent_does_not_fail_the_sandbox() -> None:
+    plain = _edit(RS, (NB + "ip_address", "10.10.0.1"), (NB + "state", 0))
+    assert _rules(plain, "runtime-rs@3.19") == ["rs-neighbor-ip-plain", "rs-neighbor-state-zero"]
+    assert _rules(plain, "runtime-rs") == ["rs-neighbor-not-sent"]
+    prefixed = _edit(GO, (NB + "ip_address", "10.10.0.1/32"), (NB + "state", 4))
+    assert _rules(prefixed, "go-runtime") == ["go-neighbor-not-sent"]
+
+
+def test_the_gateway_fix_applies_to_the_runtime_and_release() -> None:
+    unreachable = _edit(RS, (RT + "0.gateway", "10.99.0.1"))
+    (finding,) = check(unreachable, "runtime-rs@3.15")
+    assert finding.fix is not None
+    assert "RTNH_F_ONLINK (0x4)" in finding.fix
+    assert "set the route flag" in finding.fix
+    for runtime, text in (
+        ("runtime-rs@3.14", unreachable),
+        ("go-runtime", _edit(GO, (RT + "0.gateway", "10.99.0.1"))),
+    ):
+        (finding,) = check(text, runtime)
+        assert finding.fix is not None
+        assert "set the route flag" not in finding.fix
+        assert "cannot help" in finding.fix
+    # the flag reaches the kernel from runtime-rs 3.15 only
+    onlink = _edit(json.loads(unreachable), (RT + "0.flags", 4))
+    assert _rules(onlink, "runtime-rs@3.15") == []
+    assert _rules(onlink, "runtime-rs@3.14") == [
+        "rs-route-flags-ignored",
+        "kernel-gateway-unreachable",
+    ]
+    go_onlink = _edit(GO, (RT + "0.gateway", "10.99.0.1"), (RT + "0.flags", 4))
+    assert _rules(go_onlink, "go-runtime") == [
+        "go-route-flags-ignored",
+        "kernel-gateway-unreachable",
+    ]
+    no_gateway = _edit(RS, (RT + "1", {"dest": "10.30.0.0/16", "flags": 4}))
+    assert "kernel-onlink-without-gateway" not in _rules(no_gateway, "runtime-rs@3.14")
+
+
+def test_scope_is_truncated_to_a_byte() -> None:
+    (finding,) = check(_edit(RS, (RT + "1", {"dest": "10.30.0.0/16", "scope": 300})), "runtime-rs")
+    assert (finding.rule, finding.severity) == ("kernel-route-scope", Severity.WARNING)
+    assert finding.message.startswith("scope 300 (the guest gets 44): ")
+    nowhere = check(_edit(RS, (RT + "1", {"dest": "10.30.0.0/16", "scope": 255})), "runtime-rs")
+    assert _ids(nowhere) == [("kernel-route-scope-nowhere", E, f"{P_NI}.routes[1].scope")]
+    # 254 + 256: a host-scope route with a gateway once truncated
+    host = check(_edit(RS, (RT + "0.scope", 510)), "runtime-rs")
+    assert [f.rule for f in host] == ["kernel-gateway-scope", "kernel-route-scope"]
+
+
+def test_ipv6_below_1280_is_a_silent_loss_and_below_68_the_mtu_fails() -> None:
+    text = _edit(RS, (IF + "ip_addresses.1", "2001:db8::5/64"))
+    assert _ids(check(_edit(json.loads(text), (IF + "mtu", 1279)), "runtime-rs")) == [
+        ("kernel-ipv6-mtu", W, f"{P_NI}.interface.ip_addresses[1]")
+    ]
+    assert _rules(_edit(json.loads(text), (IF + "mtu", 67)), "runtime-rs") == [
+        "kernel-mtu-too-small"
+    ]
+
+
+def test_the_vfio_rule_names_the_upstream_proposal() -> None:
+    (finding,) = check(_edit(RS, (DEV + "device", VFIO)), "runtime-rs")
+    assert "open upstream proposal would accept it with QEMU" in finding.message
+
+
+def test_go_device_order_fix_lists_the_sorted_names() -> None:
+    text = _edit(GO, ("devices.0.name", "eth2"), ("devices.1", {**SECOND_GO, "name": "eth1"}))
+    (finding,) = check(text, "go-runtime")
+    assert finding.message.startswith("devices eth2, eth1: ")
+    assert finding.fix == "list the devices sorted by name: eth1, eth2"
+
+
+def test_rule_ranges() -> None:
+    releases = {(rule.id, rule.releases) for rule in RULES}
+    assert ("rs-neighbor-not-sent", "3.20.0 and later") in releases
+    assert ("go-neighbor-not-sent", "before 3.29.0") in releases
+    assert ("go-neighbor-not-sent", "3.29.0 and later") in releases
+    assert ("rs-queue-num-virtqueues", "before 4.0.0") in releases
+    assert ("rs-queue-num-pairs", "4.0.0 and later") in releases

@@ -151,13 +151,18 @@ def _carriable(config: DanConfig, runtime: str) -> DanConfig:
                 seen.add(address.ip)
                 addresses.append(address)
         routes = [
-            attrs.evolve(route, gateway=None, scope=route.scope % 256)
+            # no gateway: no RTNH_F_ONLINK (0x4) either; scope 255 (nowhere) is refused
+            attrs.evolve(route, gateway=None, scope=route.scope % 255, flags=route.flags & ~4)
             for route in info.routes
             if runtime == "runtime-rs"
             or all(v is None or v.version == 6 for v in (route.dest, route.source))
         ]
         neighbors = [
-            attrs.evolve(n, hardware_addr=n.hardware_addr or MacAddress.parse("0a:00:00:00:00:01"))
+            attrs.evolve(
+                n,
+                hardware_addr=n.hardware_addr or MacAddress.parse("0a:00:00:00:00:01"),
+                ip_address=n.ip_address or IPv4Address("10.0.0.1"),  # a neighbor sent needs one
+            )
             for n in info.neighbors
         ]
         host: HostTap | Vfio = (
@@ -166,7 +171,7 @@ def _carriable(config: DanConfig, runtime: str) -> DanConfig:
             else Vfio(pci_device_id=f"0000:00:{index:02x}.0")
         )
         interface = attrs.evolve(
-            info.interface, ip_addresses=addresses, mtu=max(info.interface.mtu, 1280)
+            info.interface, ip_addresses=addresses, mtu=min(max(info.interface.mtu, 1280), 65535)
         )
         devices.append(
             attrs.evolve(

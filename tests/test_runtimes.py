@@ -114,3 +114,66 @@ def test_spelled_for_go_runtime() -> None:
         IPv6Address("2001:db8::1"),
         IPv4Address("10.0.0.1"),
     ]
+
+
+def test_a_bare_name_is_the_newest_release() -> None:
+    assert profile("runtime-rs").release == Version(4, 1, 0)
+    assert profile("go-runtime@3.29").release == Version(3, 29, 0)
+    assert profile("runtime-rs").covers(Version(4, 1), None) is True
+    assert profile("runtime-rs").covers(None, Version(4, 1)) is False
+    # a release past the newest modelled has the newest behaviour
+    assert profile("runtime-rs@5.0").supports("permanent neighbors only") is True
+
+
+@pytest.mark.parametrize(
+    ("spec", "feature", "expected"),
+    [
+        ("runtime-rs@3.19", "permanent neighbors only", False),
+        ("runtime-rs@3.20", "permanent neighbors only", True),
+        ("runtime-rs@3.32", "queue pairs", False),
+        ("runtime-rs@4.0", "queue pairs", True),
+        ("go-runtime@3.28", "reachable gateway neighbors", False),
+        ("go-runtime@3.29", "reachable gateway neighbors", True),
+        ("go-runtime@3.32", "vfio hot plug", False),
+        ("go-runtime@4.0", "vfio hot plug", True),
+        ("go-runtime@4.0", "agent sets the MAC by name", False),
+        ("runtime-rs@4.1", "agent sets the MAC by name", True),
+        ("go-runtime", "permanent neighbors only", False),
+    ],
+)
+def test_newer_features(spec: str, feature: str, expected: bool) -> None:
+    assert profile(spec).supports(feature) is expected  # type: ignore[arg-type]
+
+
+def test_dan_conf_by_hypervisor() -> None:
+    assert profile("runtime-rs@3.32").dan_conf_hypervisors() == ("dragonball", "cloud-hypervisor")
+    assert profile("runtime-rs@4.0").dan_conf_hypervisors() == (
+        "dragonball",
+        "cloud-hypervisor",
+        "qemu",
+        "firecracker",
+        "remote",
+    )
+    assert profile("go-runtime").dan_conf_hypervisors() is None
+
+
+def test_notes_differ_by_release() -> None:
+    old, new = profile("runtime-rs@3.32").notes(), profile("runtime-rs").notes()
+    assert "dan_conf is set in the configurations of dragonball, cloud-hypervisor" in old
+    assert "vhost-user devices attach with Dragonball only" in new
+    assert "the agent is sent the interfaces, then the neighbors, then the routes" in new
+    assert "the agent finds each link by hwAddr only" in old
+    go_old, go_new = profile("go-runtime@3.10").notes(), profile("go-runtime").notes()
+    assert any("configured when a container that uses it is created" in n for n in go_old)
+    assert any("hot_plug_vfio must name a port" in n for n in go_new)
+    assert any("order of their names" in n and "netns and ntype" in n for n in go_new)
+    for notes in (old, new, go_old, go_new):
+        assert "never deletes it" in notes[0]
+
+
+def test_every_change_is_a_feature_release() -> None:
+    from danmodel.check.profiles import RUNTIMES
+
+    for runtime in RUNTIMES.values():
+        assert list(runtime.changes) == sorted(runtime.changes)
+        assert set(runtime.features.values()) <= set(runtime.changes)

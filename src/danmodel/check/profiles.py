@@ -1,7 +1,8 @@
 """Runtime profiles: what each Kata runtime reads from a DAN file, release by release.
 
 A :class:`Profile` is a runtime (``runtime-rs`` or ``go-runtime``) at a Kata
-release, or at its latest behaviour when no release is named:
+release, or at the newest release modelled (:data:`LATEST`, 4.1.0) when no
+release is named:
 
 >>> profile("runtime-rs@3.15")
 Profile(runtime='runtime-rs', version=Version(major=3, minor=15, patch=0))
@@ -10,8 +11,9 @@ True
 >>> profile("go-runtime@3.9").supports("vfio")
 False
 
-The facts are those of the format reference ("How each runtime reads a file");
-:mod:`danmodel.findings` turns them into findings.
+The facts are those of the format reference ("How each runtime reads a file",
+"Newer releases (3.20 to 4.1)"); :mod:`danmodel.check.rules` turns them into
+findings.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ..errors import DanError
 
 __all__ = [
     "GO_RUNTIME",
+    "LATEST",
     "RUNTIMES",
     "RUNTIME_RS",
     "Profile",
@@ -59,8 +62,24 @@ class Version(NamedTuple):
         return f"{self.major}.{self.minor}.{self.patch}"
 
 
-Feature = Literal["dan", "host-tap", "vhost-user", "vfio", "route flags", "route mtu"]
-"""What a runtime reads or attaches from some release on."""
+LATEST = Version(4, 1, 0)
+"""The newest Kata release modelled; a bare runtime name (``runtime-rs``) means it."""
+
+Feature = Literal[
+    "dan",
+    "host-tap",
+    "vhost-user",
+    "vfio",
+    "route flags",
+    "route mtu",
+    "permanent neighbors only",
+    "reachable gateway neighbors",
+    "queue pairs",
+    "dan_conf in every configuration",
+    "vfio hot plug",
+    "agent sets the MAC by name",
+]
+"""What a runtime reads or does from some release on."""
 
 
 @attrs.frozen(kw_only=True)
@@ -79,12 +98,17 @@ class Runtime:
     """The neighbor ``ip_address`` spelling it parses."""
     missing_mtu: int
     """The interface MTU it uses when ``mtu`` is missing."""
+    changes: Mapping[Version, str]
+    """What changed for DAN writers in each release where something did, oldest first."""
 
     @property
     def first(self) -> Version:
         """The first release that reads DAN files."""
         return self.features["dan"]
 
+
+_AGENT_MAC = Version(4, 1)
+"""The agent sets the MAC on the link named ``name`` when no link has ``hwAddr`` (4.1.0)."""
 
 RUNTIME_RS = Runtime(
     name="runtime-rs",
@@ -96,25 +120,57 @@ RUNTIME_RS = Runtime(
         "vhost-user": Version(3, 3),
         "route flags": Version(3, 15),
         "route mtu": Version(3, 17),
+        "permanent neighbors only": Version(3, 20),
+        "queue pairs": Version(4, 0),
+        "dan_conf in every configuration": Version(4, 0),
+        "agent sets the MAC by name": _AGENT_MAC,
     },
     neighbor_ip="ip/prefix",
     missing_mtu=1500,
+    changes={
+        Version(3, 3): "reads DAN files: host-tap and vhost-user devices (revision 1)",
+        Version(3, 15): "reads route flags and sends them to the agent (RTNH_F_ONLINK = 4)",
+        Version(3, 17): "reads route mtu",
+        Version(3, 20): "sends only neighbors whose state is exactly PERMANENT (0x80)",
+        Version(4, 0): "queue_num counts queue pairs (0: the network_queues setting); "
+        "dan_conf is in the QEMU, Firecracker and remote configurations too",
+        Version(4, 1): "the agent sets the MAC on the link named like the interface "
+        "when no link has it",
+    },
 )
 GO_RUNTIME = Runtime(
     name="go-runtime",
     title="the Go runtime",
     sources="virtcontainers/types/dan.go, network_linux.go",
-    features={"dan": Version(3, 7), "vfio": Version(3, 10)},
+    features={
+        "dan": Version(3, 7),
+        "vfio": Version(3, 10),
+        "reachable gateway neighbors": Version(3, 29),
+        "vfio hot plug": Version(4, 0),
+        "agent sets the MAC by name": _AGENT_MAC,
+    },
     neighbor_ip="plain",
     missing_mtu=0,
+    changes={
+        Version(3, 7): "reads DAN files (no device type attaches yet)",
+        Version(3, 10): "attaches vfio devices",
+        Version(3, 29): "also sends a REACHABLE neighbor at the gateway of a default route",
+        Version(4, 0): "hot-plugs the VFIO network function at sandbox start "
+        "(hot_plug_vfio must be set)",
+        Version(4, 1): "the agent sets the MAC on the link named like the interface "
+        "when no link has it",
+    },
 )
 RUNTIMES: Mapping[str, Runtime] = {runtime.name: runtime for runtime in (RUNTIME_RS, GO_RUNTIME)}
 """The runtimes by profile name."""
 
+_RS_DAN_CONF_BEFORE_4_0 = ("dragonball", "cloud-hypervisor")
+_RS_DAN_CONF = ("dragonball", "cloud-hypervisor", "qemu", "firecracker", "remote")
+
 
 @attrs.frozen
 class Profile:
-    """A runtime at a release; ``version=None`` is its latest behaviour."""
+    """A runtime at a release; ``version=None`` is its newest behaviour (:data:`LATEST`)."""
 
     runtime: str = attrs.field()
     version: Version | None = None
@@ -138,25 +194,74 @@ class Profile:
         """The runtime's facts."""
         return RUNTIMES[self.runtime]
 
+    @property
+    def release(self) -> Version:
+        """The release whose behaviour this profile has: ``version``, or :data:`LATEST`."""
+        return LATEST if self.version is None else self.version
+
     def covers(self, since: Version | None, before: Version | None) -> bool:
         """Whether this release lies in ``[since, before)`` (None: unbounded)."""
-        if self.version is None:
-            return before is None
-        return (since is None or self.version >= since) and (
-            before is None or self.version < before
-        )
+        release = self.release
+        return (since is None or release >= since) and (before is None or release < before)
 
     def supports(self, feature: Feature) -> bool:
         """Whether this release has ``feature`` (see :attr:`Runtime.features`)."""
         since = self.info.features.get(feature)
         return since is not None and self.covers(since, None)
 
+    def dan_conf_hypervisors(self) -> tuple[str, ...] | None:
+        """The hypervisor configurations that set ``dan_conf``; None: not tied to one.
+
+        runtime-rs before 4.0.0 has ``dan_conf`` only in its Dragonball and Cloud
+        Hypervisor configurations; since 4.0.0 also in QEMU, Firecracker and remote.
+        """
+        if self.runtime != RUNTIME_RS.name:
+            return None
+        if self.supports("dan_conf in every configuration"):
+            return _RS_DAN_CONF
+        return _RS_DAN_CONF_BEFORE_4_0
+
+    def notes(self) -> tuple[str, ...]:
+        """What this runtime release does with a DAN file whatever it holds, one line each."""
+        notes = [
+            "the runtime reads the file once, at sandbox start, and never deletes it "
+            "(the CNI DEL must); a missing file means the pod netns is scanned as usual, "
+            "an empty or invalid one fails the sandbox",
+        ]
+        hypervisors = self.dan_conf_hypervisors()
+        if hypervisors is not None:
+            notes.append("dan_conf is set in the configurations of " + ", ".join(hypervisors))
+            notes.append("vhost-user devices attach with Dragonball only")
+            notes.append("the agent is sent the interfaces, then the neighbors, then the routes")
+        else:
+            notes.append(
+                "devices are attached in the order of their names, not of the file; "
+                "netns and ntype are read but not used"
+            )
+            if self.supports("vfio hot plug"):
+                notes.append(
+                    "the VFIO network function is hot-plugged at sandbox start: "
+                    "hot_plug_vfio must name a port"
+                )
+            else:
+                notes.append(
+                    "the VFIO network function is configured when a container that uses it "
+                    "is created"
+                )
+        if self.supports("agent sets the MAC by name"):
+            notes.append(
+                "the agent finds each link by hwAddr, or sets hwAddr on the link named `name`"
+            )
+        else:
+            notes.append("the agent finds each link by hwAddr only")
+        return tuple(notes)
+
     def __str__(self) -> str:
         return self.runtime if self.version is None else f"{self.runtime}@{self.version}"
 
 
 def profile(spec: str | Profile) -> Profile:
-    """The profile ``NAME`` (latest behaviour) or ``NAME@VERSION``; a Profile as is.
+    """The profile ``NAME`` (newest release, :data:`LATEST`) or ``NAME@VERSION``; a Profile as is.
 
     Raises :class:`ProfileError` for an unknown runtime, a malformed version, or
     a release before the runtime reads DAN files.

@@ -22,7 +22,7 @@ from ..kernel import IFF_NOARP, NudState
 from .facts import Fact
 from .profiles import GO_RUNTIME, RUNTIME_RS, Profile, Version
 
-__all__ = ["RULES", "Context", "Hit", "Rule", "Severity", "rules_markdown"]
+__all__ = ["RULES", "Context", "Hit", "Rule", "Severity", "rules_markdown", "sent"]
 
 RTNH_F_ONLINK = 0x4
 """Route flag: the gateway is on the link even if no address covers it."""
@@ -30,8 +30,13 @@ MAX_QUEUE_SIZE = 32768
 """Largest virtio queue size."""
 MIN_MTU = 68
 """Smallest MTU the kernel accepts for an IPv4 link."""
+MAX_MTU = 65535
+"""Largest MTU a virtio-net device takes."""
 MIN_IPV6_MTU = 1280
 """Smallest MTU on which the kernel keeps IPv6 (RFC 8200)."""
+RT_SCOPE_LINK = 253
+RT_SCOPE_HOST = 254
+RT_SCOPE_NOWHERE = 255
 _LINK_LOCAL = IPv6Network("fe80::/10")
 
 
@@ -245,9 +250,9 @@ def _mapped_gateway(context: Context) -> Iterator[Hit]:
 
 def _neighbor_ip(plain: bool) -> Finder:
     def finder(context: Context) -> Iterator[Hit]:
-        for path, neighbor, _ in context.neighbors():
+        for path, neighbor, device in context.neighbors():
             address = neighbor.ip_address
-            if address is None:
+            if address is None or not sent(context.profile, neighbor, device):
                 continue
             has_prefix = isinstance(address, (IPv4Interface, IPv6Interface))
             if has_prefix and plain:
@@ -268,6 +273,12 @@ def _neighbor_ip(plain: bool) -> Finder:
     return finder
 
 
+def _neighbor_ip_missing(context: Context) -> Iterator[Hit]:
+    for path, neighbor, device in context.neighbors():
+        if neighbor.ip_address is None and sent(context.profile, neighbor, device):
+            yield Hit(f"{path}.ip_address", "the neighbor has no ip_address")
+
+
 def _interface_flags(mask: int) -> Finder:
     def finder(context: Context) -> Iterator[Hit]:
         for path, device in context.devices():
@@ -285,7 +296,9 @@ def _neighbor_without_mac(context: Context) -> Iterator[Hit]:
 
 
 def _neighbor_int32(context: Context) -> Iterator[Hit]:
-    for path, neighbor, _ in context.neighbors():
+    for path, neighbor, device in context.neighbors():
+        if not sent(context.profile, neighbor, device):
+            continue
         for key in ("state", "flags"):
             value = getattr(neighbor, key)
             if value >= 2**31:
@@ -303,14 +316,53 @@ def _default_gateways(device: Any) -> set[object]:
     }
 
 
+def sent(profile: Profile, neighbor: Any, device: Any) -> bool:
+    """Whether the runtime of ``profile`` sends ``neighbor`` of ``device`` to the agent.
+
+    runtime-rs sends every neighbor before 3.20.0, then only those whose state
+    is exactly PERMANENT. The Go runtime sends PERMANENT neighbors and, since
+    3.29.0, a REACHABLE one at the gateway of a default route (no dest, or a
+    /0 dest); never one without a hardware address, nor, for the gateway
+    test, an address it cannot parse (one with a prefix).
+    """
+    if profile.runtime == _RS:
+        return not profile.supports("permanent neighbors only") or (
+            neighbor.state == NudState.PERMANENT
+        )
+    if neighbor.hardware_addr is None:
+        return False
+    if neighbor.state == NudState.PERMANENT:
+        return True
+    address = neighbor.ip_address
+    return (
+        profile.supports("reachable gateway neighbors")
+        and neighbor.state == NudState.REACHABLE
+        and address is not None
+        and not isinstance(address, (IPv4Interface, IPv6Interface))
+        and address in _default_gateways(device)
+    )
+
+
 def _neighbor_not_sent(context: Context) -> Iterator[Hit]:
     for path, neighbor, device in context.neighbors():
-        address = getattr(neighbor.ip_address, "ip", neighbor.ip_address)
-        if neighbor.state == NudState.PERMANENT:
-            continue
-        if neighbor.state == NudState.REACHABLE and address in _default_gateways(device):
-            continue
-        yield Hit(f"{path}.state", f"neighbor state {neighbor.state:#x}")
+        if neighbor.hardware_addr is None and context.profile.runtime == _GO:
+            continue  # the Go runtime rejects the file: go-neighbor-mac-missing
+        if not sent(context.profile, neighbor, device):
+            yield Hit(f"{path}.state", f"neighbor state {neighbor.state:#x}")
+
+
+def _neighbor_value(key: str, mask: int, zero: bool = False) -> Finder:
+    def finder(context: Context) -> Iterator[Hit]:
+        for path, neighbor, device in context.neighbors():
+            value = getattr(neighbor, key)
+            if not sent(context.profile, neighbor, device):
+                continue
+            if zero and value == 0:
+                yield Hit(f"{path}.{key}", f"{key} 0")
+            elif not zero and value > mask:
+                yield Hit(f"{path}.{key}", f"{key} {value:#x} (the guest gets {value & mask:#x})")
+
+    return finder
 
 
 def _route_key(key: str) -> Finder:
@@ -330,11 +382,18 @@ def _mtu_below(context: Context) -> Iterator[Hit]:
             yield Hit(f"{path}.network_info.interface.mtu", f"mtu {mtu}")
 
 
+def _mtu_above(context: Context) -> Iterator[Hit]:
+    for path, device in context.devices():
+        mtu = device.network_info.interface.mtu
+        if mtu > MAX_MTU:
+            yield Hit(f"{path}.network_info.interface.mtu", f"mtu {mtu}")
+
+
 def _ipv6_small_mtu(context: Context) -> Iterator[Hit]:
     for path, device in context.devices():
         interface = device.network_info.interface
-        if interface.mtu >= MIN_IPV6_MTU:
-            continue
+        if interface.mtu >= MIN_IPV6_MTU or interface.mtu < MIN_MTU:
+            continue  # below 68 the MTU is refused and the addresses stay
         for index, address in enumerate(interface.ip_addresses):
             if address.version == 6:
                 yield Hit(
@@ -343,10 +402,92 @@ def _ipv6_small_mtu(context: Context) -> Iterator[Hit]:
                 )
 
 
-def _scope(context: Context) -> Iterator[Hit]:
+def _scope_truncated(context: Context) -> Iterator[Hit]:
     for path, route, _ in context.routes():
-        if route.scope > 255:
-            yield Hit(f"{path}.scope", f"scope {route.scope}")
+        if route.scope > 0xFF:
+            yield Hit(f"{path}.scope", f"scope {route.scope} (the guest gets {route.scope & 0xFF})")
+
+
+def _scope_nowhere(context: Context) -> Iterator[Hit]:
+    for path, route, _ in context.routes():
+        if route.scope & 0xFF == RT_SCOPE_NOWHERE:
+            shown = "" if route.scope == RT_SCOPE_NOWHERE else f", sent as {RT_SCOPE_NOWHERE}"
+            yield Hit(f"{path}.scope", f"scope {route.scope}{shown}")
+
+
+def _gateway_scope(context: Context) -> Iterator[Hit]:
+    for path, route, _ in context.routes():
+        scope = route.scope & 0xFF
+        if route.gateway is not None and scope in (RT_SCOPE_LINK, RT_SCOPE_HOST):
+            name = "link" if scope == RT_SCOPE_LINK else "host"
+            yield Hit(
+                f"{path}.gateway", f"gateway {ip_text(route.gateway)} on a route of {name} scope"
+            )
+
+
+def _onlink_without_gateway(context: Context) -> Iterator[Hit]:
+    if not context.profile.supports("route flags"):
+        return  # the flags never reach the kernel
+    for path, route, _ in context.routes():
+        if getattr(route, "flags", 0) & RTNH_F_ONLINK and route.gateway is None:
+            yield Hit(f"{path}.flags", f"flags {route.flags:#x} (RTNH_F_ONLINK) without gateway")
+
+
+def _route_source(version: int) -> Finder:
+    def finder(context: Context) -> Iterator[Hit]:
+        for path, route, _ in context.routes():
+            source = route.source
+            if source is not None and source.version == version:
+                yield Hit(f"{path}.source", f"source {ip_text(source)}")
+
+    return finder
+
+
+def _go_loopback(ip: Any) -> bool:
+    """Loopback as Go's ``net.IP.IsLoopback`` sees it: 127.0.0.0/8 (IPv4-mapped too), ::1."""
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return bool(ip.is_loopback) if ip.version == 4 else int(ip) == 1
+
+
+def _go_address_loopback(context: Context) -> Iterator[Hit]:
+    for path, device in context.devices():
+        for index, address in enumerate(device.network_info.interface.ip_addresses):
+            if _go_loopback(address.ip):
+                yield Hit(
+                    f"{path}.network_info.interface.ip_addresses[{index}]",
+                    f"{ip_text(address)} is a loopback address",
+                )
+
+
+def _ntype(context: Context) -> Iterator[Hit]:
+    for path, device in context.devices():
+        ntype = device.network_info.interface.ntype
+        if ntype:
+            yield Hit(f"{path}.network_info.interface.ntype", f"ntype {ntype!r}")
+
+
+def _netns(context: Context) -> Iterator[Hit]:
+    if context.config is not None and context.config.netns is not None:
+        yield Hit("$.netns", f"netns {context.config.netns!r}")
+
+
+def _device_order(context: Context) -> Iterator[Hit]:
+    names = [device.name for _, device in context.devices()]
+    if names != sorted(names):
+        listed = ", ".join(names)
+        yield Hit(
+            "$.devices",
+            f"devices {listed}",
+            "list the devices sorted by name: " + ", ".join(sorted(names)),
+        )
+
+
+def _queue_num(context: Context) -> Iterator[Hit]:
+    for path, device in context.devices():
+        number = getattr(device.device, "queue_num", 0)
+        if number:
+            yield Hit(f"{path}.device.queue_num", f"queue_num {number}")
 
 
 def _shared_address(context: Context) -> Iterator[Hit]:
@@ -366,8 +507,8 @@ def _queue_size(context: Context) -> Iterator[Hit]:
             yield Hit(f"{path}.device.queue_size", f"queue_size {size}")
 
 
-def _reachable(gateway: Any, route: Any, device: Any) -> bool:
-    if getattr(route, "flags", 0) & RTNH_F_ONLINK:
+def _reachable(gateway: Any, route: Any, device: Any, flags_sent: bool) -> bool:
+    if flags_sent and getattr(route, "flags", 0) & RTNH_F_ONLINK:
         return True
     if gateway.version == 6 and gateway in _LINK_LOCAL:
         return True
@@ -385,9 +526,21 @@ def _reachable(gateway: Any, route: Any, device: Any) -> bool:
 
 
 def _unreachable_gateway(context: Context) -> Iterator[Hit]:
+    flags_sent = context.profile.supports("route flags")
+    fix = None
+    if not flags_sent:
+        fix = (
+            "add an address or a link route covering the gateway ("
+            + (
+                "the Go runtime sends no route flags"
+                if context.profile.runtime == _GO
+                else f"runtime-rs sends route flags only since {RUNTIME_RS.features['route flags']}"
+            )
+            + ", so RTNH_F_ONLINK cannot help)"
+        )
     for path, route, device in context.routes():
-        if route.gateway is not None and not _reachable(route.gateway, route, device):
-            yield Hit(f"{path}.gateway", f"gateway {ip_text(route.gateway)}")
+        if route.gateway is not None and not _reachable(route.gateway, route, device, flags_sent):
+            yield Hit(f"{path}.gateway", f"gateway {ip_text(route.gateway)}", fix)
 
 
 # --- the rules ------------------------------------------------------------------------------
@@ -594,9 +747,10 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "go-mtu-missing",
         _GO,
-        W,
+        E,
         '"mtu" missing',
-        "the Go runtime uses 0, where runtime-rs and danmodel use 1500",
+        "the Go runtime uses 0, where runtime-rs and danmodel use 1500, and the agent sets "
+        "the MTU even when it is 0, which the kernel refuses, so the sandbox fails",
         'write "mtu": 1500 (or the link\'s MTU)',
         _missing("mtu"),
     ),
@@ -705,9 +859,43 @@ RULES: tuple[Rule, ...] = (
         _RS,
         E,
         'a "vfio" device',
-        "runtime-rs rejects the file (serde: unknown variant)",
+        "runtime-rs rejects the file (serde: unknown variant); an open upstream proposal "
+        "would accept it with QEMU, spelled as the Go runtime spells it",
         "attach VFIO devices with the Go runtime",
         _device_type((v2.Vfio,)),
+    ),
+    _rule(
+        "rs-vhost-user-hypervisor",
+        _RS,
+        I,
+        'a "vhost-user" device',
+        "runtime-rs attaches vhost-user DAN devices with Dragonball only; with another "
+        "hypervisor the device cannot be added and the sandbox fails",
+        "run the sandbox with Dragonball, or use a host-tap device",
+        _device_type((VhostUser,)),
+    ),
+    _rule(
+        "rs-queue-num-virtqueues",
+        _RS,
+        I,
+        "a nonzero queue_num, before 4.0.0",
+        "runtime-rs before 4.0.0 passes queue_num to Dragonball as a count of virtqueues "
+        "(two per queue pair; 0 means Dragonball's default of 2); 4.0.0 and later read it "
+        "as queue pairs",
+        "write the virtqueue count for releases before 4.0, the pair count for 4.0 and later",
+        _queue_num,
+        before=RUNTIME_RS.features["queue pairs"],
+    ),
+    _rule(
+        "rs-queue-num-pairs",
+        _RS,
+        I,
+        "a nonzero queue_num, since 4.0.0",
+        "runtime-rs 4.0.0 and later read queue_num as queue pairs (0 means the "
+        "network_queues setting); before 4.0.0 it was a count of virtqueues",
+        None,
+        _queue_num,
+        since=RUNTIME_RS.features["queue pairs"],
     ),
     _rule(
         "go-device-type",
@@ -728,6 +916,24 @@ RULES: tuple[Rule, ...] = (
         _device_type((v2.Vfio,)),
         before=GO_RUNTIME.features["vfio"],
     ),
+    _rule(
+        "go-device-order",
+        _GO,
+        I,
+        "devices not sorted by name",
+        "the Go runtime sorts the devices by name, so the guest order is not the file's",
+        "list the devices sorted by name",
+        _device_order,
+    ),
+    _rule(
+        "go-netns-unused",
+        _GO,
+        I,
+        "a netns",
+        "the Go runtime reads netns but does not use it",
+        None,
+        _netns,
+    ),
     # --- interface ---
     _rule(
         "rs-address-loopback",
@@ -737,6 +943,24 @@ RULES: tuple[Rule, ...] = (
         "runtime-rs drops it when it converts the interface for the agent",
         "remove it (the guest has its own lo)",
         _loopback,
+    ),
+    _rule(
+        "go-address-loopback",
+        _GO,
+        W,
+        "a loopback address in ip_addresses (IPv4-mapped ones too)",
+        "the Go runtime skips it when it builds the agent messages",
+        "remove it (the guest has its own lo)",
+        _go_address_loopback,
+    ),
+    _rule(
+        "go-ntype-unused",
+        _GO,
+        I,
+        "a nonempty ntype",
+        'the Go runtime does not use ntype: the agent\'s Interface.type is "vfio"',
+        None,
+        _ntype,
     ),
     _rule(
         "rs-interface-flags",
@@ -843,22 +1067,45 @@ RULES: tuple[Rule, ...] = (
         None,
         _route_key("mtu"),
     ),
+    _rule(
+        "agent-route-source-v4",
+        None,
+        W,
+        "an IPv4 route source",
+        "the agent reads a plain source as a /32 source prefix (RTA_SRC), which the kernel "
+        "ignores for IPv4 routes: no preferred source is set (only ip/0 sets one)",
+        "remove it",
+        _route_source(4),
+    ),
+    _rule(
+        "agent-route-source-v6",
+        None,
+        W,
+        "an IPv6 route source",
+        "the agent reads a plain source as a /128 source prefix (RTA_SRC), so the route "
+        "applies only to packets from that address; no preferred source is set "
+        "(only ip/0 sets one)",
+        "remove it, unless a source-specific route is meant",
+        _route_source(6),
+    ),
     # --- neighbors ---
     _rule(
         "rs-neighbor-ip-plain",
         _RS,
-        W,
-        'a neighbor ip_address without prefix, e.g. "10.0.0.1"',
-        "runtime-rs parses neighbor addresses as ip/prefix only, so the neighbor gets no IP",
+        E,
+        'a neighbor ip_address without prefix, e.g. "10.0.0.1", on a neighbor runtime-rs sends',
+        "runtime-rs parses neighbor addresses as ip/prefix only, so it sends the neighbor "
+        "without address; the agent refuses it and the sandbox fails",
         'write ip/32 (ip/128), as dumps(config, profile="runtime-rs") does',
         _neighbor_ip(plain=False),
     ),
     _rule(
         "go-neighbor-ip-prefix",
         _GO,
-        W,
-        'a neighbor ip_address with prefix, e.g. "10.0.0.1/32"',
-        "the Go runtime parses neighbor addresses as a plain IP only, so the neighbor gets no IP",
+        E,
+        'a neighbor ip_address with prefix, e.g. "10.0.0.1/32", on a neighbor the Go runtime sends',
+        "the Go runtime parses neighbor addresses as a plain IP only, so it sends the neighbor "
+        "without address; the agent refuses it and the sandbox fails",
         'write the plain IP, as dumps(config, profile="go-runtime") does',
         _neighbor_ip(plain=True),
     ),
@@ -884,20 +1131,90 @@ RULES: tuple[Rule, ...] = (
         "rs-neighbor-int32",
         _RS,
         W,
-        "neighbor state or flags of 2**31 or more",
+        "neighbor state or flags of 2**31 or more, on a neighbor runtime-rs sends",
         "runtime-rs casts them to the agent's int32, so they wrap to a negative value",
         "use a value below 2**31",
         _neighbor_int32,
+    ),
+    _rule(
+        "go-neighbor-int32",
+        _GO,
+        W,
+        "neighbor flags of 2**31 or more, on a neighbor the Go runtime sends",
+        "the Go runtime casts them to the agent's int32 (int32(...)), so they wrap to a "
+        "negative value",
+        "use a value below 2**31",
+        _neighbor_int32,
+    ),
+    _rule(
+        "rs-neighbor-not-sent",
+        _RS,
+        W,
+        "a neighbor whose state is not exactly PERMANENT (0x80), since 3.20.0",
+        "runtime-rs 3.20.0 and later do not send it to the agent, so the guest never has it",
+        "set state 0x80 (NudState.PERMANENT)",
+        _neighbor_not_sent,
+        since=RUNTIME_RS.features["permanent neighbors only"],
+    ),
+    _rule(
+        "rs-neighbor-state-zero",
+        _RS,
+        I,
+        "a neighbor of state 0, before 3.20.0",
+        "runtime-rs sends it and the agent applies state 0 as PERMANENT",
+        "write state 0x80 (NudState.PERMANENT) to say so",
+        _neighbor_value("state", 0, zero=True),
+        before=RUNTIME_RS.features["permanent neighbors only"],
+    ),
+    _rule(
+        "rs-neighbor-state-u16",
+        _RS,
+        W,
+        "a neighbor state above 0xffff, before 3.20.0",
+        "the agent applies the state as a u16, so the higher bits are lost",
+        "use a NUD state (NudState)",
+        _neighbor_value("state", 0xFFFF),
+        before=RUNTIME_RS.features["permanent neighbors only"],
+    ),
+    _rule(
+        "agent-neighbor-flags-u8",
+        None,
+        W,
+        "neighbor flags above 0xff, on a neighbor the runtime sends",
+        "the agent reads the flags as a u8, so the higher bits are lost",
+        "use NTF_* flags below 0x100",
+        _neighbor_value("flags", 0xFF),
+    ),
+    _rule(
+        "agent-neighbor-ip-missing",
+        None,
+        E,
+        "a neighbor without ip_address, on a neighbor the runtime sends",
+        "the runtime sends it without address; the agent refuses it and the sandbox fails",
+        "write the neighbor's ip_address, or remove the neighbor",
+        _neighbor_ip_missing,
+    ),
+    _rule(
+        "go-neighbor-not-sent",
+        _GO,
+        W,
+        "a neighbor whose state is not PERMANENT (0x80), before 3.29.0",
+        "the Go runtime does not send it to the agent, so the guest never has it",
+        "set state 0x80 (NudState.PERMANENT)",
+        _neighbor_not_sent,
+        before=GO_RUNTIME.features["reachable gateway neighbors"],
     ),
     _rule(
         "go-neighbor-not-sent",
         _GO,
         W,
         "a neighbor whose state is neither PERMANENT (0x80) nor REACHABLE (0x02) at a "
-        "default-route gateway",
+        "default-route gateway, since 3.29.0",
         "the Go runtime does not send it to the agent, so the guest never has it",
-        "set state 0x80 (NudState.PERMANENT)",
+        "set state 0x80 (NudState.PERMANENT), or 0x02 (REACHABLE) for the gateway of a "
+        "default route",
         _neighbor_not_sent,
+        since=GO_RUNTIME.features["reachable gateway neighbors"],
     ),
     # --- kernel facts, both runtimes ---
     _rule(
@@ -910,22 +1227,59 @@ RULES: tuple[Rule, ...] = (
         _mtu_below,
     ),
     _rule(
-        "kernel-ipv6-mtu",
+        "kernel-mtu-too-large",
         None,
         E,
+        f"an interface mtu above {MAX_MTU}",
+        "a virtio-net device takes an MTU of 68 to 65535, so the agent cannot set up the interface",
+        "set the link's MTU (at most 65535)",
+        _mtu_above,
+    ),
+    _rule(
+        "kernel-ipv6-mtu",
+        None,
+        W,
         f"an IPv6 address on an interface with mtu below {MIN_IPV6_MTU}",
-        "the kernel disables IPv6 on such a link, so adding the address fails",
+        "the agent adds the addresses before it sets the MTU, and the kernel then drops "
+        "the IPv6 addresses silently",
         "raise the mtu to 1280 or more, or drop the IPv6 address",
         _ipv6_small_mtu,
     ),
     _rule(
         "kernel-route-scope",
         None,
-        E,
+        W,
         "a route scope above 255",
-        "the kernel's route scope is one byte, so the agent cannot add the route",
-        "use a RouteScope value (0, 200, 253, 254, 255)",
-        _scope,
+        "the agent sends the scope as one byte (scope as u8), so the route gets another scope",
+        "use a RouteScope value (0, 200, 253, 254)",
+        _scope_truncated,
+    ),
+    _rule(
+        "kernel-route-scope-nowhere",
+        None,
+        E,
+        "a route scope of 255 (nowhere), as sent",
+        "the kernel refuses a route of scope nowhere, so the agent fails",
+        "use a RouteScope value (0, 200, 253, 254)",
+        _scope_nowhere,
+    ),
+    _rule(
+        "kernel-gateway-scope",
+        None,
+        E,
+        "a route gateway on a route of link (253) or host (254) scope, as sent",
+        "the kernel refuses a gateway on such a route, so the agent fails",
+        "use scope 0 (universe) for a route with a gateway",
+        _gateway_scope,
+    ),
+    _rule(
+        "kernel-onlink-without-gateway",
+        None,
+        E,
+        "route flag RTNH_F_ONLINK (0x4) on a route without gateway, where route flags are sent",
+        "the kernel refuses it, so the agent fails",
+        "clear the flag, or give the route its gateway",
+        _onlink_without_gateway,
     ),
     _rule(
         "kernel-duplicate-address",
