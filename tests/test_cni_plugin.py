@@ -22,6 +22,7 @@ import pytest
 
 import danmodel
 from danmodel import v2
+from danmodel.check import ProfileRejectedError
 from danmodel.cni import plugin, skel
 from danmodel.errors import DanError, Problem, ValidationError
 from danmodel.mac import MacAddress
@@ -253,18 +254,11 @@ def test_missing_handlers_do_nothing() -> None:
         assert (result.status, result.out) == (0, "")
 
 
-class _Rejected(ValidationError):
-    pass
-
-
-_Rejected.__name__ = "ProfileRejectedError"
-
-
 @pytest.mark.parametrize(
     ("error", "code"),
     [
         (skel.CniError(11, "busy"), 11),
-        (_Rejected([Problem(path="$", message="no")]), 101),
+        (ProfileRejectedError([], "runtime-rs"), 101),
         (InvalidSandboxId("..", "no"), 4),
         (SandboxNotFound(errno.ENOENT, "none", "/x"), 3),
         (StoreError(errno.EACCES, "cannot write", "/x"), 5),

@@ -126,14 +126,17 @@ def error_for(error: BaseException) -> CniError:
     """
     if isinstance(error, CniError):
         return error
-    names = {cls.__name__ for cls in type(error).__mro__}
-    if "ProfileRejectedError" in names and isinstance(error, ValidationError):
+    # An exception's class is loaded when it is raised: look in sys.modules rather than
+    # import the store or the runtime rules for an error that cannot be theirs.
+    findings = sys.modules.get("danmodel.check.findings")
+    if findings is not None and isinstance(error, findings.ProfileRejectedError):
         return CniError(
             RUNTIME_REJECTS, "the Kata runtime would reject the DAN file", _problems(error)
         )
-    if "InvalidSandboxId" in names:
+    store = sys.modules.get("danmodel.store")
+    if store is not None and isinstance(error, store.InvalidSandboxId):
         return CniError(INVALID_ENVIRONMENT, "invalid CNI_CONTAINERID", str(error))
-    if "SandboxNotFound" in names:
+    if store is not None and isinstance(error, store.SandboxNotFound):
         return CniError(UNKNOWN_CONTAINER, "the sandbox has no DAN file", str(error))
     if isinstance(error, OSError):
         return CniError(IO_FAILURE, "I/O failure", str(error))
