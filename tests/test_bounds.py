@@ -10,15 +10,11 @@ import json
 import pytest
 
 import danmodel
+from builders import device_data
 from danmodel import _text, codec
 from danmodel._paths import PATH_KEY_LIMIT, shorten
 
-_DEVICE = {
-    "name": "eth0",
-    "guest_mac": "02:00:00:00:00:01",
-    "device": {"type": "host-tap", "tap_name": "tap0"},
-    "network_info": {"interface": {"ip_addresses": ["10.0.0.5/24"], "mtu": 1500}},
-}
+_DEVICE = device_data()
 
 
 def _config_text(name: str) -> str:

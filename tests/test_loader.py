@@ -16,31 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import danmodel
+from builders import MAC, document
+from builders import device_data as device
+from builders import network_info_data as info
 from danmodel import MacAddress, ValidationError, from_dict, load, loads, v1, v2
-
-MAC = "0a:58:0a:0a:00:05"
-
-
-def device(**changes: Any) -> dict[str, Any]:
-    """A valid host-tap device; ``changes`` replace or add keys."""
-    base: dict[str, Any] = {
-        "name": "eth0",
-        "guest_mac": MAC,
-        "device": {"type": "host-tap", "tap_name": "tap0"},
-        "network_info": {"interface": {"ip_addresses": ["10.10.0.5/24"]}},
-    }
-    base.update(changes)
-    return base
-
-
-def info(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"interface": {"ip_addresses": ["10.10.0.5/24"]}}
-    base.update(changes)
-    return base
-
-
-def document(*devices: dict[str, Any], **top: Any) -> str:
-    return json.dumps({"devices": list(devices), **top})
 
 
 def failures(data: object, **kwargs: Any) -> list[danmodel.Problem]:

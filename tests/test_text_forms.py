@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 
 import danmodel
+from builders import device_data, network_info_data
 from danmodel import (
     DanConfig,
     DanDevice,
@@ -70,13 +71,7 @@ def _loader_problem(document: dict[str, Any]) -> tuple[str, str]:
 
 
 def _device(**network_info: Any) -> dict[str, Any]:
-    info = {"interface": {"ip_addresses": []}, **network_info}
-    return {
-        "name": "eth0",
-        "guest_mac": "02:00:00:00:00:01",
-        "device": {"type": "host-tap", "tap_name": "tap0"},
-        "network_info": info,
-    }
+    return device_data(network_info=network_info_data(**network_info))
 
 
 @pytest.mark.parametrize(
