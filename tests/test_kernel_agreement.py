@@ -25,11 +25,11 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_netlink_support import asking_kernel
 
 import danmodel
 from danmodel import agent, netlink
 from danmodel.errors import ValidationError
+from test_netlink_support import asking_kernel
 
 AGREEMENT = os.environ.get("DANMODEL_KERNEL_AGREEMENT") == "1"
 
@@ -111,9 +111,7 @@ def _route(draw: st.DrawFn, i: int, j: int) -> tuple[dict[str, Any], bool]:
         )
     )
     source = draw(
-        _mostly(
-            None, [f"10.{i}.0.5", "10.98.0.1", f"fd00:{i}::5", "fd98::1", f"169.254.{i}.5"]
-        )
+        _mostly(None, [f"10.{i}.0.5", "10.98.0.1", f"fd00:{i}::5", "fd98::1", f"169.254.{i}.5"])
     )
     route: dict[str, Any] = {}
     if dest is not None:
@@ -220,7 +218,7 @@ def _loadable(case: Case) -> dict[str, Any]:
     neighbor state/flags past int32 become 0: :func:`messages` puts them back
     into the agent messages as runtime-rs sends them.
     """
-    document = json.loads(json.dumps(case.document))
+    document: dict[str, Any] = json.loads(json.dumps(case.document))
     for device in document["devices"]:
         for route in device["network_info"]["routes"]:
             if "source" in route:
@@ -371,7 +369,7 @@ def judge(case: Case, *, permanent_neighbors_only: bool = True) -> list[Disagree
     return compare(applied, danmodel.check(case.text, "runtime-rs"))
 
 
-# --- tests ------------------------------------------------------------------------------------------
+# --- tests --------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -386,7 +384,9 @@ def kernel() -> Iterator[None]:
 def test_generated_cases_load_with_their_patches(case: Case) -> None:
     sent = messages(case, permanent_neighbors_only=False)
     assert sent is not None, case.text
-    sources = {path: route.source for route, path in zip(sent.network.routes, sent.routes)}
+    sources = {
+        path: route.source for route, path in zip(sent.network.routes, sent.routes, strict=True)
+    }
     for path in case.prefsrc:
         if path in sources:
             assert sources[path].endswith("/0")

@@ -9,6 +9,7 @@ import errno
 import importlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -357,3 +358,12 @@ def test_snapshot_of_a_missing_link() -> None:
     with netlink.guest([MacAddress.parse("02:00:00:00:00:01")]) as guest:  # noqa: SIM117
         with pytest.raises(netlink.KernelUnavailableError, match="no link named 'net9'"):
             netlink.snapshot(guest.netns, "net9", device=v2.HostTap(tap_name="tap0"))
+
+
+@pytest.mark.usefixtures("kernel")
+def test_the_docs_example_runs() -> None:
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "netlink.md").read_text(encoding="utf-8")
+    [block] = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    exec(compile(block, "docs/netlink.md", "exec"), {})

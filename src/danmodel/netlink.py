@@ -743,11 +743,9 @@ def _silently_dropped(
             continue
         index = _index_quiet(ipr, route.device)
         dest = _network_of(route.dest) if route.dest else None
-        key = (
-            index or 0,
-            str(dest.network_address) if dest is not None else "None",
-            dest.prefixlen if dest is not None else 0,
-        )
+        key = (index or 0, "None", 0)  # the kernel dumps a default route without RTA_DST
+        if dest is not None and dest.prefixlen:
+            key = (index or 0, str(dest.network_address), dest.prefixlen)
         if key not in routes:
             dropped.append(
                 Problem(path=path, message="the kernel accepted the route but no longer holds it")
