@@ -22,7 +22,12 @@ GOOD_GO = (
 def files(tmp_path: Path) -> dict[str, str]:
     paths = {
         "good": GOOD_GO,
-        "warn": GOOD_GO.replace(', "mtu": 1500', ""),
+        # A neighbor without state: the Go runtime does not send it (a warning).
+        "warn": GOOD_GO.replace(
+            '"mtu": 1500}',
+            '"mtu": 1500}, "neighbors": [{"ip_address": "10.10.0.1", '
+            '"hardware_addr": "0a:58:0a:0a:0a:0a"}]',
+        ),
         "error": GOOD_GO.replace(
             '"vfio", "pci_device_id": "0000:85:02.5"', '"host-tap", "tap_name": "t"'
         ),
@@ -38,21 +43,21 @@ def files(tmp_path: Path) -> dict[str, str]:
 def test_text_output(files: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--runtime", "go-runtime", files["good"], files["warn"]]) == 0
     warn = files["warn"]
+    finding = (
+        f"{warn}: $.devices[0].network_info.neighbors[0].state: warning [go-neighbor-not-sent]: "
+        "neighbor state 0x0: the Go runtime does not send it to the agent, so the guest never "
+        "has it. Fix: set state 0x80 (NudState.PERMANENT), or 0x02 (REACHABLE) for the gateway "
+        "of a default route\n"
+    )
     assert capsys.readouterr().out == (
         f"{files['good']}: 0 errors, 0 warnings, 0 info for go-runtime\n"
-        f'{warn}: $.devices[0].network_info.interface.mtu: warning [go-mtu-missing]: "mtu" is '
-        "missing: the Go runtime uses 0, where runtime-rs and danmodel use 1500. "
-        'Fix: write "mtu": 1500 (or the link\'s MTU)\n'
-        f"{warn}: 0 errors, 1 warning, 0 info for go-runtime\n"
+        + finding
+        + f"{warn}: 0 errors, 1 warning, 0 info for go-runtime\n"
         "danmodel check: 2 files, 0 invalid, 0 unreadable; "
         "1 problem (0 errors, 1 warning, 0 info)\n"
     )
     assert main(["check", "--runtime", "go-runtime", "-q", files["good"], files["warn"]]) == 0
-    assert capsys.readouterr().out == (
-        f'{warn}: $.devices[0].network_info.interface.mtu: warning [go-mtu-missing]: "mtu" is '
-        "missing: the Go runtime uses 0, where runtime-rs and danmodel use 1500. "
-        'Fix: write "mtu": 1500 (or the link\'s MTU)\n'
-    )
+    assert capsys.readouterr().out == finding
 
 
 def test_strict_fails_on_warnings(files: dict[str, str]) -> None:
