@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -293,6 +294,7 @@ def test_a_directory_is_read_recursively_with_a_glob(
     _write(root / "dan" / "nested" / "c.json", BROKEN)
     _write(root / "dan" / "notes.txt", "not json")
     _write(root / "dan" / "x.dan", good)
+    os.mkfifo(root / "dan" / "pipe.json")  # never opened: reading it would block
     assert main(["validate", str(root / "dan")]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"{root / 'dan'}: 3 files matching *.json"

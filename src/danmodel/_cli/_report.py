@@ -142,8 +142,9 @@ def each_file(names: Iterable[str], glob: str, reporter: Reporter) -> Iterator[s
     """The files named on the command line, a directory standing for its files matching *glob*.
 
     A directory is walked recursively (not into linked directories), in name
-    order; the reporter says how many files each one gave, and one that gives
-    none is reported as an error (exit status 2).
+    order, for regular files (or links to them); the reporter says how many
+    files each one gave, and one that gives none is reported as an error
+    (exit status 2).
     """
     for name in names:
         if name == STDIN or not os.path.isdir(name):
@@ -152,7 +153,13 @@ def each_file(names: Iterable[str], glob: str, reporter: Reporter) -> Iterator[s
         found = []
         for top, directories, files in os.walk(name):
             directories.sort()
-            found += [os.path.join(top, file) for file in sorted(files) if fnmatchcase(file, glob)]
+            found += [
+                path
+                for path in (
+                    os.path.join(top, file) for file in sorted(files) if fnmatchcase(file, glob)
+                )
+                if os.path.isfile(path)  # a FIFO or device found by a walk is never opened
+            ]
         reporter.directory(name, glob, len(found))
         if not found:
             reporter.add(
