@@ -280,7 +280,10 @@ def _clean_devices(draw: st.DrawFn) -> list[dict[str, Any]]:
                 }
             )
             if v6:
-                routes.append({"dest": f"fd10:{i}:{j}::/64", "gateway": f"fd00:{i}::fe"})
+                route = {"dest": f"fd10:{i}:{j}::/64", "gateway": f"fd00:{i}::fe"}
+                if draw(st.booleans()):
+                    route["source"] = f"fd00:{i}::5"  # a source prefix /128
+                routes.append(route)
         if i == 0 and draw(st.booleans()):
             routes.append({"gateway": "10.0.0.254"})
         neighbors = [
@@ -367,3 +370,76 @@ def test_the_docs_example_runs() -> None:
     text = (ROOT / "docs" / "netlink.md").read_text(encoding="utf-8")
     [block] = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
     exec(compile(block, "docs/netlink.md", "exec"), {})
+
+
+@pytest.mark.usefixtures("kernel")
+def test_what_the_agent_itself_refuses_is_an_agent_error() -> None:
+    device = agent.AgentDevice(
+        interface=agent.Interface(
+            name="eth0",
+            hwAddr="02:00:00:00:00:0b",
+            mtu=1500,
+            IPAddresses=[
+                agent.IPAddress(address="10.0.0.5", mask="24"),
+                agent.IPAddress(address="10.0.0.300", mask="24"),
+                agent.IPAddress(address="10.0.0.6", mask="33"),
+                agent.IPAddress(family=agent.IPFamily.v6, address="fd00::5", mask="64"),
+            ],
+        ),
+        routes=[
+            agent.Route(dest="10.1.0.0/16", source="10.0.0.5/0", device="eth0"),
+            agent.Route(dest="10.2.0.0/16", source="fd00::5", device="eth0"),
+            agent.Route(
+                dest="fd02::/64", source="fd00::5", device="eth0", family=agent.IPFamily.v6
+            ),
+            agent.Route(dest="10.3.0.0/16", device="eth0", family=agent.IPFamily.v6),
+            agent.Route(dest="10.4.0.0/16", device="nope"),
+        ],
+        neighbors=[
+            agent.ARPNeighbor(
+                toIPAddress=agent.IPAddress(address="bogus", mask="32"), device="eth0"
+            ),
+            agent.ARPNeighbor(
+                toIPAddress=agent.IPAddress(address="10.0.0.7", mask="32"), device="nope"
+            ),
+            agent.ARPNeighbor(
+                toIPAddress=agent.IPAddress(address="10.0.0.8", mask="32"),
+                device="eth0",
+                lladdr="zz",
+            ),
+        ],
+    )
+    with netlink.guest(["02:00:00:00:00:0a"]) as guest:
+        applied = netlink.apply(device, guest.netns)
+        seen = netlink.snapshot(guest.netns, "eth0", device=v2.HostTap(tap_name="tap0"))
+    # The link named eth0 took the MAC it did not have, as the 4.1 agent does.
+    assert str(seen.guest_mac) == "02:00:00:00:00:0b"
+    assert [(o.path, o.errno) for o in applied.failures] == [
+        ("$.interfaces[0].IPAddresses[1]", None),
+        ("$.interfaces[0].IPAddresses[2]", None),
+        ("$.neighbors[0].toIPAddress", None),
+        ("$.neighbors[1]", None),
+        ("$.neighbors[2].lladdr", None),
+        ("$.routes[1].source", None),
+        ("$.routes[3].dest", None),
+        ("$.routes[4]", None),
+    ]
+    assert str(applied.failures[-1]) == (
+        "$.routes[4]: agent: no link named 'nope' (route dev nope)"
+    )
+    assert str(applied.outcomes[0]).endswith(": ok: link set eth0 address 02:00:00:00:00:0b")
+    routes = {str(route.dest): route for route in seen.network_info.routes}
+    assert sorted(routes) == ["10.1.0.0/16", "fd02::/64"]
+    assert str(routes["fd02::/64"].source) == "fd00::5"  # a source prefix /128
+    assert routes["10.1.0.0/16"].source is None  # a preferred source: DAN cannot hold it
+    assert [p.path for p in applied.dropped] == []
+
+
+@pytest.mark.usefixtures("kernel")
+def test_a_message_without_a_mac_finds_no_link() -> None:
+    network = agent.Network(interfaces=[agent.Interface(name="net0", hwAddr="", mtu=1500)])
+    with netlink.guest(["02:00:00:00:00:0a"]) as guest:
+        applied = netlink.apply(network, guest.netns)
+    [failure] = applied.failures
+    assert (failure.path, failure.errno) == ("$.interfaces[0].hwAddr", None)
+    assert str(failure) == "$.interfaces[0].hwAddr: agent: hwAddr '' is not a MAC (link lookup)"
