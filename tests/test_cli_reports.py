@@ -43,6 +43,12 @@ BROKEN = """{
 """
 
 
+@pytest.fixture(autouse=True)
+def _outside_github(monkeypatch: pytest.MonkeyPatch) -> None:
+    """File names as given, even when the suite itself runs in GitHub Actions."""
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+
+
 def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -250,6 +256,21 @@ def test_github_annotations_of_check_carry_the_rule_and_severity(
         ("error", "kernel-gateway-unreachable", True),
     ]:
         assert expected in found
+
+
+def test_github_file_names_are_relative_to_the_workspace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = _write(tmp_path / "deploy" / "dans" / "broken.json", BROKEN)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    assert main(["validate", "--format", "github", "-q", str(broken)]) == 1
+    assert capsys.readouterr().out.startswith("::error file=deploy/dans/broken.json,line=5,")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "--format", "github", "-q", "./deploy//dans/broken.json"]) == 1
+    assert capsys.readouterr().out.startswith("::error file=deploy/dans/broken.json,line=5,")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "elsewhere"))
+    assert main(["validate", "--format", "github", "-q", str(broken)]) == 1
+    assert capsys.readouterr().out.startswith(f"::error file={broken},line=5,")
 
 
 def test_github_escapes_newlines_and_percent_in_messages(

@@ -335,7 +335,7 @@ def _workflow_command(
     """``::error file=F,line=L,col=C,title=T::message``, escaped as the runner unescapes it."""
     properties: list[tuple[str, object]] = []
     if file != "<stdin>":
-        properties.append(("file", file))
+        properties.append(("file", _repository_path(file)))
     if line is not None:
         properties.append(("line", line))
         if column is not None:
@@ -343,6 +343,16 @@ def _workflow_command(
     properties.append(("title", title))
     joined = ",".join(f"{name}={_escape_property(str(value))}" for name, value in properties)
     return f"::{level} {joined}::{_escape_data(message)}"
+
+
+def _repository_path(file: str) -> str:
+    """*file* as GitHub matches it to a pull request's files: relative to the workspace."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace and os.path.isabs(file):
+        relative = os.path.relpath(file, workspace)
+        if not relative.startswith(os.pardir):
+            return relative
+    return os.path.normpath(file)
 
 
 def _escape_data(text: str) -> str:
