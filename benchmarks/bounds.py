@@ -29,7 +29,10 @@ builds its input (the document text unchecked, so that no freed heap memory
 is left for the call to reuse unseen), gives free heap memory back to the
 system (``gc.collect``, glibc's ``malloc_trim``), then measures only the call:
 
-- time: ``time.perf_counter`` around the call (the best of ``--repeat`` calls);
+- time: ``time.perf_counter`` around the call (the best of ``--repeat`` calls),
+  judged against the bound; and ``time.process_time`` (CPU seconds), less
+  sensitive to other load on a shared machine (the load averages before and
+  after the run are recorded);
 - memory: the process's resident-set high-water mark (``VmHWM``), reset just
   before the call by writing ``5`` to ``/proc/self/clear_refs`` (Linux 4.0+),
   minus the resident set before the call: the memory the call itself took,
@@ -198,11 +201,11 @@ def child(case: str, size: int, repeat: int, how: str) -> dict[str, Any]:
     if how == "memory":
         tracemalloc.start()
         repeat = 1
-    best = float("inf")
+    best = best_cpu = float("inf")
     outcome = "value"
     detail = ""
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         try:
             value = call()
         except DanError as error:
@@ -215,6 +218,7 @@ def child(case: str, size: int, repeat: int, how: str) -> dict[str, Any]:
             outcome = "value"
             detail = f"{len(value)} findings" if isinstance(value, list) else type(value).__name__
         best = min(best, time.perf_counter() - started)
+        best_cpu = min(best_cpu, time.process_time() - started_cpu)
         if outcome in ("MemoryError", "escaped"):
             break
     result: dict[str, Any] = {**info, "outcome": outcome, "detail": " ".join(detail.split())}
@@ -230,6 +234,7 @@ def child(case: str, size: int, repeat: int, how: str) -> dict[str, Any]:
         result["rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         result["rss_method"] = "ru_maxrss of the whole process (the peak could not be reset)"
     result["seconds"] = best
+    result["cpu_seconds"] = best_cpu
     result["rss_before_bytes"] = (before_kib or 0) * 1024
     return result
 
@@ -244,6 +249,7 @@ class Row:
     devices: int | None = None
     bytes: int | None = None
     seconds: float | None = None
+    cpu_seconds: float | None = None
     rss_bytes: int | None = None
     traced_bytes: int | None = None
     outcome: str = ""
@@ -301,6 +307,7 @@ def measure(
     row = Row(case, size, outcome=timed["outcome"], detail=timed["detail"])
     row.devices, row.bytes = timed.get("devices"), timed.get("bytes")
     row.seconds, row.rss_bytes = timed.get("seconds"), timed.get("rss_bytes")
+    row.cpu_seconds = timed.get("cpu_seconds")
     failed = []
     if "expect" not in timed:
         failed.append(timed["outcome"])
@@ -332,7 +339,17 @@ def _mib(value: int | None) -> str:
 
 
 def _table(rows: list[Row]) -> str:
-    head = ("case", "size", "devices", "seconds", "s/MiB", "RSS MiB", "traced MiB", "outcome")
+    head = (
+        "case",
+        "size",
+        "devices",
+        "seconds",
+        "CPU s",
+        "s/MiB",
+        "RSS MiB",
+        "traced MiB",
+        "outcome",
+    )
     body = []
     for row in rows:
         per_mib = ""
@@ -342,9 +359,10 @@ def _table(rows: list[Row]) -> str:
         body.append(
             (
                 row.case,
-                f"{row.size / MiB:g} MiB",
+                f"{row.size / MiB:.3g} MiB",
                 "" if row.devices is None else str(row.devices),
                 "" if row.seconds is None else f"{row.seconds:.3f}",
+                "" if row.cpu_seconds is None else f"{row.cpu_seconds:.3f}",
                 per_mib,
                 _mib(row.rss_bytes),
                 _mib(row.traced_bytes),
@@ -357,7 +375,7 @@ def _table(rows: list[Row]) -> str:
         for line in [head, *body]
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
-    verdicts = [f"{row.case} @ {row.size / MiB:g} MiB: {row.verdict}" for row in rows]
+    verdicts = [f"{row.case} @ {row.size / MiB:.3g} MiB: {row.verdict}" for row in rows]
     return "\n".join(line.rstrip() for line in lines) + "\n\n" + "\n".join(verdicts)
 
 
@@ -391,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown case(s) {', '.join(unknown)}; known: {', '.join(CASES)}")
     sizes = [min(int(float(size) * MiB), MAX_DOCUMENT_BYTES) for size in arguments.sizes.split(",")]
+    load_before = os.getloadavg()
     rows = []
     for case in cases:
         for size in sizes:
@@ -408,7 +427,12 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg(),
+        },
         "bounds": {"seconds": TIME_BOUND, "memory_bytes": MEMORY_BOUND},
         "limits": {
             "timeout_seconds": arguments.timeout,
