@@ -1261,6 +1261,31 @@ def test_cli_add_from_stdin_with_netns(
     assert DanStore(dans).read("s").netns == "/n/1"
 
 
+@pytest.mark.parametrize("kind", ["dangling symlink", "directory", "FIFO"])
+def test_cli_planted_lock_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """The wedge of issue 17: 'store add' says what is there (exit 2); 'store remove' clears it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious").write_text("untouched")
+    dans = tmp_path / "dans"
+    dans.mkdir()
+    lock = dans / f".{SANDBOX}.lock"
+    _plant(kind, lock, outside)
+    good = tmp_path / "eth0.json"
+    good.write_text(_device_json(device()))
+    status, out, err = _run(capsys, "store", "add", "--dir", str(dans), SANDBOX, str(good))
+    assert (status, out) == (2, "")
+    assert err.startswith(f"{lock}: cannot open the lock file: it is {PLANTED[kind]}")
+    assert f"'danmodel store remove {SANDBOX}'" in err
+    status, out, err = _run(capsys, "store", "remove", "--dir", str(dans), SANDBOX)
+    assert (status, err) == (0, "")
+    assert entries(dans) == []
+    assert entries(outside) == ["precious"]
+    assert _run(capsys, "store", "add", "--dir", str(dans), SANDBOX, str(good))[0] == 0
+
+
 def test_cli_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dans = str(tmp_path / "dans")
     good = tmp_path / "eth0.json"
