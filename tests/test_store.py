@@ -1195,6 +1195,66 @@ def test_adding_each_device_builds_the_config(config: DanConfig, random: object)
         assert os.listdir(directory) == []
 
 
+_POOL = ["d0", "d1", "d2"]
+_OWNERS = [NET_A, NET_B, Attachment("net-a", "net1"), None]
+_OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.sampled_from(_POOL), st.sampled_from(_OWNERS)),
+        st.tuples(st.just("replace"), st.sampled_from(_POOL), st.sampled_from(_OWNERS)),
+        st.tuples(st.just("remove_device"), st.sampled_from(_POOL), st.none()),
+        st.tuples(st.just("remove_attachment"), st.none(), st.sampled_from(_OWNERS[:3])),
+        st.tuples(st.just("gc"), st.sampled_from(["net-a", "net-b"]), st.sampled_from(_OWNERS)),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=40)
+@given(_OPERATIONS)
+def test_ownership_records_follow_a_simple_model(operations: list[tuple[Any, Any, Any]]) -> None:
+    """Any sequence of ADD, replace, DEL and GC leaves the file and its record as a dict would."""
+    model: dict[str, Attachment | None] = {}  # guest name -> owner, in file order
+    with tempfile.TemporaryDirectory() as directory:
+        store = DanStore(directory)
+        for operation, name, owner in operations:
+            if operation == "add":
+                current = model.get(name)
+                if name in model and None not in (owner, current) and owner != current:
+                    with pytest.raises(ValidationError, match="already in the file for"):
+                        store.add_device(SANDBOX, device(name), attachment=owner)
+                    continue
+                store.add_device(SANDBOX, device(name), attachment=owner)
+                if name not in model or owner is not None:
+                    model[name] = owner
+            elif operation == "replace":
+                store.add_device(SANDBOX, device(name), attachment=owner, replace=True)
+                model[name] = owner
+            elif operation == "remove_device":
+                assert store.remove_device(SANDBOX, name) == (name in model)
+                model.pop(name, None)
+            elif operation == "remove_attachment":
+                gone = [n for n, o in model.items() if o == owner]
+                assert store.remove_attachment(SANDBOX, owner) == gone
+                model = {n: o for n, o in model.items() if n not in gone}
+            else:  # gc of network ``name``, the attachment ``owner`` (if any) valid
+                valid = [] if owner is None else [(SANDBOX, owner.ifname)]
+                gone = [
+                    n
+                    for n, o in model.items()
+                    if o is not None and o.network == name and (SANDBOX, o.ifname) not in valid
+                ]
+                assert store.collect_garbage(name, valid) == [(SANDBOX, n) for n in gone]
+                model = {n: o for n, o in model.items() if n not in gone}
+            if model:
+                assert [d.name for d in store.read(SANDBOX).devices] == list(model)
+                owned = {n: o for n, o in model.items() if o is not None}
+                assert store.attachments(SANDBOX) == owned
+                record = Path(directory, f".{SANDBOX}.attachments")
+                assert record.exists() == bool(owned)
+            else:
+                assert os.listdir(directory) == []
+
+
 # --- the command line ----------------------------------------------------------------------
 
 
