@@ -6,6 +6,9 @@ the comparison then expects the loader (only) to refuse those places. Three
 generators feed it: valid configs from ``danmodel.strategies``, documents the
 schema itself generates (:func:`from_schema`) and mutated documents. In CI
 (the ``thorough`` profile) each runs at least 1,000 examples per revision.
+Every document also goes to the other validators of ``test_schema_validators``
+(jsonschema-rs, fastjsonschema, ajv, check-jsonschema), which must give the
+same verdict.
 
 hypothesis-jsonschema 0.23 no longer runs with current Hypothesis (it calls
 ``many.more()``, which Hypothesis removed), and even patched it needed minutes
@@ -18,8 +21,9 @@ from __future__ import annotations
 import importlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +34,7 @@ from hypothesis.strategies import SearchStrategy
 from danmodel import ValidationError, loads, parse_interface, strategies, to_dict
 from danmodel._fields import IFNAME, PCI_ADDRESS, SOCKET_PATH
 from danmodel.schema import json_schema, validate
+from test_schema_validators import IN_PROCESS, judge_batch, judge_generated
 
 Draft202012Validator: Any = importlib.import_module("jsonschema").Draft202012Validator
 
@@ -259,15 +264,21 @@ class Expectation:
 
 
 @pytest.mark.parametrize("revision", [1, 2])
-def test_strategy_configs_agree(revision: int) -> None:
+def test_strategy_configs_agree(revision: int, tmp_path: Path) -> None:
+    batch: list[tuple[object, Callable[[bool], bool]]] = []
+
     @_AGREEMENT
     @given(strategies.dan_configs(revision))
     def check(config: Any) -> None:
         document = to_dict(config)
         assert loader_problems(document, revision) == []
         assert schema_problems(document, revision) == []
+        expectation = Expectation(valid=True, spelled=False)
+        judge_generated(document, revision, expectation.allows)
+        batch.append((document, expectation.allows))
 
     check()
+    judge_batch(revision, batch, tmp_path)
 
 
 # --- generator 2: documents the schema generates ---------------------------------------------
@@ -350,14 +361,19 @@ def from_schema(
 
 
 @pytest.mark.parametrize("revision", [1, 2])
-def test_schema_generated_documents_agree(revision: int) -> None:
+def test_schema_generated_documents_agree(revision: int, tmp_path: Path) -> None:
+    batch: list[tuple[object, Callable[[bool], bool]]] = []
+
     @_AGREEMENT
     @given(from_schema(json_schema(revision)))
     def check(document: Any) -> None:
         assert schema_problems(document, revision) == []
-        assert_agree(document, revision)
+        expectation = assert_agree(document, revision)
+        judge_generated(document, revision, expectation.allows)
+        batch.append((document, expectation.allows))
 
     check()
+    judge_batch(revision, batch, tmp_path)
 
 
 # --- generator 3: mutated documents ---------------------------------------------------------
@@ -493,13 +509,18 @@ def mutated_documents(draw: st.DrawFn, revision: int) -> object:
 
 
 @pytest.mark.parametrize("revision", [1, 2])
-def test_mutated_documents_agree(revision: int) -> None:
+def test_mutated_documents_agree(revision: int, tmp_path: Path) -> None:
+    batch: list[tuple[object, Callable[[bool], bool]]] = []
+
     @_AGREEMENT
     @given(mutated_documents(revision))
     def check(document: object) -> None:
-        assert_agree(document, revision)
+        expectation = assert_agree(document, revision)
+        judge_generated(document, revision, expectation.allows)
+        batch.append((document, expectation.allows))
 
     check()
+    judge_batch(revision, batch, tmp_path)
 
 
 # --- the exclusions are real, and only where the rules say --------------------------------
@@ -591,3 +612,25 @@ def test_lone_surrogates_are_refused_by_the_loader_only() -> None:
     # Next to an error the schema sees, the document is refused by both.
     document["devices"][0]["guest_mac"] = "02:00:00:00:00:01\n"
     assert assert_agree(document, 2) == Expectation(valid=False, spelled=True)
+
+
+def test_the_comparison_notices_a_validator_that_disagrees() -> None:
+    # Revision 1 has no route mtu: every validator of revision 2's schema says valid.
+    document = _config(network_info={"interface": {"ip_addresses": []}, "routes": [{"mtu": 1}]})
+    expectation = assert_agree(document, 1)
+    assert expectation == Expectation(valid=False, spelled=False)
+    for name, (make, editions) in IN_PROCESS.items():
+        for edition in editions:
+            assert make(1, edition)(document) is False, (name, edition)
+            answer = make(2, edition)(document)
+            assert answer is True, (name, edition)
+            assert not expectation.allows(answer)
+    with pytest.raises(AssertionError):
+        judge_generated(document, 2, expectation.allows)
+    # A document the schema cannot judge (1500.0) may be refused, never the other way.
+    floats = _config(network_info={"interface": {"ip_addresses": [], "mtu": 1500.0}})
+    expectation = assert_agree(floats, 2)
+    assert expectation == Expectation(valid=True, spelled=True)
+    assert expectation.allows(True)
+    assert expectation.allows(False)
+    assert not Expectation(valid=False, spelled=True).allows(True)

@@ -2,11 +2,12 @@
 
 jsonschema and jsonschema-rs (both editions), fastjsonschema (the draft-07
 edition, the newest draft it knows), ajv in strict mode (both editions) and
-check-jsonschema (both editions), on the fixture corpus and on documents from
-the three generators of ``test_schema_agreement``. The loader's verdict, minus
-the rules of ``danmodel.schema.INEXPRESSIBLE``, is what each must answer
-(:class:`~test_schema_agreement.Expectation`), apart from what
-``schema/README.md`` documents for one validator:
+check-jsonschema (both editions). This module holds the five as functions and
+judges the fixture corpus with them; the generators of
+``test_schema_agreement`` hand them every generated document
+(:func:`judge_generated`, :func:`judge_batch`). The loader's verdict, minus the
+rules of ``danmodel.schema.INEXPRESSIBLE``, is what each must answer, apart
+from what ``schema/README.md`` documents for one validator:
 
 - ajv reads numbers as doubles, so documents holding an integer beyond 2^53
   are left out of its comparison;
@@ -28,18 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 
 from conftest import ROOT
-from danmodel import strategies, to_dict
-from danmodel.schema import EDITIONS, REVISIONS, SCHEMA_FILES, json_schema
-from test_schema_agreement import (
-    Expectation,
-    _config,
-    assert_agree,
-    from_schema,
-    mutated_documents,
-)
+from danmodel.schema import EDITIONS, REVISIONS, SCHEMA_FILES
 from test_schema_corpus import CORPUS_CASES, _ajv_path, _inexpressible, _require_node
 from test_schema_engines import require_module
 
@@ -247,76 +239,50 @@ def test_check_jsonschema_agrees_on_the_corpus_with_the_draft_07_edition(revisio
         assert verdicts[file] == _corpus_expectation(expected, case, revision), file
 
 
-# --- generated documents --------------------------------------------------------------------
+# --- generated documents (called by test_schema_agreement) ---------------------------------
 
-_GENERATED = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+Allows = Callable[[bool], bool]
+"""Whether a verdict is one the rules allow for a document (``Expectation.allows``)."""
 
-
-def _generators(revision: int) -> dict[str, Any]:
-    return {
-        "strategies": strategies.dan_configs(revision).map(to_dict),
-        "from_schema": from_schema(json_schema(revision)),
-        "mutated": mutated_documents(revision),
-    }
+CHECK_JSONSCHEMA_SAMPLE = 150
+"""Documents per batch that check-jsonschema (about 50 ms a file) judges; ajv judges all."""
 
 
-@pytest.mark.parametrize("generator", ["strategies", "from_schema", "mutated"])
-@pytest.mark.parametrize("revision", REVISIONS)
-def test_five_validators_agree_on_generated_documents(
-    revision: int, generator: str, tmp_path: Path
-) -> None:
-    batch: list[tuple[object, Expectation]] = []
+def judge_generated(document: object, revision: int, allows: Allows) -> None:
+    """jsonschema-rs (both editions) and fastjsonschema on one generated document.
 
-    @_GENERATED
-    @given(_generators(revision)[generator])
-    def check(document: object) -> None:
-        expectation = assert_agree(document, revision)
-        for name, verdict in _in_process(revision):
-            answer = verdict(document)
-            assert answer is None or expectation.allows(answer), (name, document, expectation)
-        batch.append((document, expectation))
+    jsonschema itself has judged it already (``assert_agree``).
+    """
+    for name, (make, editions) in IN_PROCESS.items():
+        if name == "jsonschema":
+            continue
+        for edition in editions:
+            answer = make(revision, edition)(document)
+            assert answer is None or allows(answer), (name, edition, document)
 
-    check()
-    # The command-line validators judge the whole batch, one run per edition.
-    files = []
-    for index, (document, _) in enumerate(batch):
-        file = tmp_path / f"{index}.json"
+
+def judge_batch(revision: int, batch: list[tuple[object, Allows]], folder: Path) -> None:
+    """ajv and check-jsonschema, both editions, on generated documents written to ``folder``."""
+    files: dict[Path, tuple[object, Allows]] = {}
+    for index, (document, allows) in enumerate(batch):
+        file = folder / f"{index}.json"
         file.write_text(json.dumps(document), encoding="utf-8")
-        files.append(file)
-    expectations = dict(zip(files, batch, strict=True))
-    plain = [file for file in files if not _lone_surrogate(expectations[file][0])]
-    surrogates = [file for file in files if file not in plain]
+        files[file] = (document, allows)
+    step = max(1, len(files) // CHECK_JSONSCHEMA_SAMPLE)
+    sample = list(files)[::step]
+    plain = [file for file in sample if not _lone_surrogate(files[file][0])]
+    surrogates = [file for file in sample if file not in plain]
+    doubles = [file for file in files if not _past_doubles(files[file][0])]
     for edition in EDITIONS:
         checked = check_jsonschema_verdicts(revision, edition, plain)
         if surrogates:
             checked |= check_jsonschema_verdicts(
                 revision, edition, surrogates, "--regex-variant", "python"
             )
-        doubles = [file for file in files if not _past_doubles(expectations[file][0])]
         ajv = {
             file: paths is None for file, paths in ajv_verdicts(revision, edition, doubles).items()
         }
         for validator, verdicts in (("check-jsonschema", checked), ("ajv", ajv)):
             for file, verdict in verdicts.items():
-                document, expectation = expectations[file]
-                assert expectation.allows(verdict), (validator, edition, document, expectation)
-
-
-def test_the_comparison_notices_a_validator_that_disagrees() -> None:
-    # Revision 1 has no route mtu: a validator of revision 2's schema says valid.
-    document = _config(network_info={"interface": {"ip_addresses": []}, "routes": [{"mtu": 1}]})
-    expectation = assert_agree(document, 1)
-    assert expectation == Expectation(valid=False, spelled=False)
-    for name, verdict in _in_process(1):
-        assert verdict(document) is False, name
-    for name, verdict in _in_process(2):
-        answer = verdict(document)
-        assert answer is True, name
-        assert not expectation.allows(answer), name
-    # A document the schema cannot judge (1500.0) may be refused, never the other way.
-    floats = _config(network_info={"interface": {"ip_addresses": [], "mtu": 1500.0}})
-    expectation = assert_agree(floats, 2)
-    assert expectation == Expectation(valid=True, spelled=True)
-    assert expectation.allows(True)
-    assert expectation.allows(False)
-    assert not Expectation(valid=False, spelled=True).allows(True)
+                document, allows = files[file]
+                assert allows(verdict), (validator, edition, document)
