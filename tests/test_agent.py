@@ -347,7 +347,7 @@ def test_loads_reports_every_problem_with_its_path() -> None:
     assert messages[8] == (
         "expected a signed 32-bit integer (-2147483648 to 2147483647), found 2147483648"
     )
-    assert str(error.value).startswith("12 problems in agent JSON:")
+    assert str(error.value).startswith("12 problems in agent message:")
 
 
 def test_loads_refuses_what_is_not_json() -> None:
@@ -383,9 +383,14 @@ def test_only_agent_classes_are_read_and_written() -> None:
 
 
 def test_constructors_check_their_values() -> None:
-    with pytest.raises(danmodel.ValidationError) as error:
-        IPAddress(family=1)  # type: ignore[arg-type]
-    assert paths(error) == ["IPAddress.family"]
+    assert IPAddress(family=1, address="::1", mask="128").family is IPFamily.v6  # type: ignore[arg-type]
+    assert Route(family=0).family is IPFamily.v4  # type: ignore[arg-type]
+    for wrong in (2, True, "v6"):
+        with pytest.raises(danmodel.ValidationError) as error:
+            IPAddress(family=wrong)  # type: ignore[arg-type]
+        assert paths(error) == ["IPAddress.family"]
+        assert str(error.value).startswith("1 problem in agent message: IPAddress.family: ")
+    assert "or its number, 0 or 1" in error.value.errors[0].message
     with pytest.raises(danmodel.ValidationError) as error:
         ARPNeighbor(state=2**31)
     assert paths(error) == ["ARPNeighbor.state"]

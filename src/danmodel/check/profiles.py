@@ -19,8 +19,9 @@ findings.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Literal, NamedTuple
+from collections.abc import Iterable, Mapping
+from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
+from typing import Any, Literal, NamedTuple
 
 import attrs
 
@@ -107,6 +108,8 @@ class Runtime:
         return self.features["dan"]
 
 
+_PERMANENT = 0x80
+_REACHABLE = 0x02
 _AGENT_MAC = Version(4, 1)
 """The agent sets the MAC on the link named ``name`` when no link has ``hwAddr`` (4.1.0)."""
 
@@ -208,6 +211,50 @@ class Profile:
         """Whether this release has ``feature`` (see :attr:`Runtime.features`)."""
         since = self.info.features.get(feature)
         return since is not None and self.covers(since, None)
+
+    def skips_address(self, ip: IPv4Address | IPv6Address) -> bool:
+        """Whether the runtime leaves the interface address ``ip`` out of the agent messages.
+
+        Both skip loopback addresses, each by its language's test: runtime-rs by
+        Rust's ``is_loopback`` (127.0.0.0/8, ``::1``), the Go runtime by Go's
+        ``IsLoopback``, which also counts IPv4-mapped ones (``::ffff:127.0.0.1``).
+        """
+        value = int(ip)
+        if ip.version == 6:
+            if value == 1:
+                return True
+            if self.runtime != GO_RUNTIME.name or value >> 32 != 0xFFFF:
+                return False
+            value &= 0xFFFFFFFF
+        return value >> 24 == 127
+
+    def sends_neighbor(self, neighbor: Any, routes: Iterable[Any]) -> bool:
+        """Whether the runtime sends ``neighbor`` (of a device with ``routes``) to the agent.
+
+        runtime-rs sends every neighbor before 3.20.0, then only those whose
+        state is exactly PERMANENT (0x80). The Go runtime sends PERMANENT
+        neighbors and, since 3.29.0, a REACHABLE (0x02) one whose IP is the
+        gateway of a default route (no dest, or a /0 dest); never one without
+        a hardware address, and an address spelled with a prefix is no IP to it.
+        """
+        if self.runtime == RUNTIME_RS.name:
+            return not self.supports("permanent neighbors only") or neighbor.state == _PERMANENT
+        if neighbor.hardware_addr is None:
+            return False
+        if neighbor.state == _PERMANENT:
+            return True
+        address = neighbor.ip_address
+        if (
+            not self.supports("reachable gateway neighbors")
+            or neighbor.state != _REACHABLE
+            or address is None
+            or isinstance(address, (IPv4Interface, IPv6Interface))
+        ):
+            return False
+        return any(
+            route.gateway == address and (route.dest is None or route.dest.prefixlen == 0)
+            for route in routes
+        )
 
     def dan_conf_hypervisors(self) -> tuple[str, ...] | None:
         """The hypervisor configurations that set ``dan_conf``; None: not tied to one.

@@ -18,7 +18,7 @@ from .. import v1, v2
 from .._fields import ip_text
 from .._model import HostTap, VhostUser
 from .._paths import key_text
-from ..kernel import IFF_NOARP, NudState
+from ..kernel import IFF_NOARP
 from .facts import Fact
 from .profiles import GO_RUNTIME, RUNTIME_RS, Profile, Version
 
@@ -204,7 +204,7 @@ def _device_type(types: tuple[type, ...]) -> Finder:
 def _loopback(context: Context) -> Iterator[Hit]:
     for path, device in context.devices():
         for index, address in enumerate(device.network_info.interface.ip_addresses):
-            if address.ip.is_loopback:
+            if context.profile.skips_address(address.ip):
                 yield Hit(
                     f"{path}.network_info.interface.ip_addresses[{index}]",
                     f"{ip_text(address)} is a loopback address",
@@ -308,39 +308,9 @@ def _neighbor_int32(context: Context) -> Iterator[Hit]:
                 )
 
 
-def _default_gateways(device: Any) -> set[object]:
-    return {
-        route.gateway
-        for route in device.network_info.routes
-        if route.gateway is not None and (route.dest is None or route.dest.prefixlen == 0)
-    }
-
-
 def sent(profile: Profile, neighbor: Any, device: Any) -> bool:
-    """Whether the runtime of ``profile`` sends ``neighbor`` of ``device`` to the agent.
-
-    runtime-rs sends every neighbor before 3.20.0, then only those whose state
-    is exactly PERMANENT. The Go runtime sends PERMANENT neighbors and, since
-    3.29.0, a REACHABLE one at the gateway of a default route (no dest, or a
-    /0 dest); never one without a hardware address, nor, for the gateway
-    test, an address it cannot parse (one with a prefix).
-    """
-    if profile.runtime == _RS:
-        return not profile.supports("permanent neighbors only") or (
-            neighbor.state == NudState.PERMANENT
-        )
-    if neighbor.hardware_addr is None:
-        return False
-    if neighbor.state == NudState.PERMANENT:
-        return True
-    address = neighbor.ip_address
-    return (
-        profile.supports("reachable gateway neighbors")
-        and neighbor.state == NudState.REACHABLE
-        and address is not None
-        and not isinstance(address, (IPv4Interface, IPv6Interface))
-        and address in _default_gateways(device)
-    )
+    """Whether the runtime of ``profile`` sends ``neighbor`` of ``device`` to the agent."""
+    return profile.sends_neighbor(neighbor, device.network_info.routes)
 
 
 def _neighbor_not_sent(context: Context) -> Iterator[Hit]:
@@ -441,23 +411,6 @@ def _route_source(version: int) -> Finder:
                 yield Hit(f"{path}.source", f"source {ip_text(source)}")
 
     return finder
-
-
-def _go_loopback(ip: Any) -> bool:
-    """Loopback as Go's ``net.IP.IsLoopback`` sees it: 127.0.0.0/8 (IPv4-mapped too), ::1."""
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return bool(ip.is_loopback) if ip.version == 4 else int(ip) == 1
-
-
-def _go_address_loopback(context: Context) -> Iterator[Hit]:
-    for path, device in context.devices():
-        for index, address in enumerate(device.network_info.interface.ip_addresses):
-            if _go_loopback(address.ip):
-                yield Hit(
-                    f"{path}.network_info.interface.ip_addresses[{index}]",
-                    f"{ip_text(address)} is a loopback address",
-                )
 
 
 def _ntype(context: Context) -> Iterator[Hit]:
@@ -951,7 +904,7 @@ RULES: tuple[Rule, ...] = (
         "a loopback address in ip_addresses (IPv4-mapped ones too)",
         "the Go runtime skips it when it builds the agent messages",
         "remove it (the guest has its own lo)",
-        _go_address_loopback,
+        _loopback,
     ),
     _rule(
         "go-ntype-unused",
