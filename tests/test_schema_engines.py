@@ -151,6 +151,8 @@ def go_regexp(patterns: list[str], strings: list[str], workdir: Path) -> dict[st
         GOPROXY="off",
         GOFLAGS="",
         GO111MODULE="on",
+        GOTOOLCHAIN="local",  # never fetch another Go
+        GOTELEMETRY="off",
     )
 
 
