@@ -275,6 +275,31 @@ def test_read_refuses_what_is_not_a_regular_file(store: DanStore) -> None:
     assert store.sandboxes() == []
 
 
+def test_a_file_larger_than_readers_accept_is_not_written(
+    store: DanStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store writes only what it (and loads) can read back: the bound, at its edge."""
+    one = DanConfig(devices=[device()])
+    two = DanConfig(devices=[device(), device("eth1")])
+    size = len(dumps(two).encode())
+    monkeypatch.setattr("danmodel.store.MAX_DOCUMENT_BYTES", size)  # the writer's bound only
+    store.write(SANDBOX, one)
+    assert store.add_device(SANDBOX, device("eth1"))  # exactly at the bound: written
+    assert len(store.path(SANDBOX).read_bytes()) == size
+    store.write(SANDBOX, one)
+    monkeypatch.setattr("danmodel.store.MAX_DOCUMENT_BYTES", size - 1)
+    with pytest.raises(ValidationError) as caught:
+        store.add_device(SANDBOX, device("eth1"))  # one byte over: refused
+    assert caught.value.source == str(store.path(SANDBOX))
+    assert str(caught.value.errors[0]) == (
+        f"$: the file would be {size} bytes, more than the {size - 1} a reader accepts "
+        "(danmodel.MAX_DOCUMENT_BYTES); nothing was written"
+    )
+    with pytest.raises(ValidationError, match="nothing was written"):
+        store.write(SANDBOX, two)
+    assert store.read(SANDBOX) == one
+
+
 def test_sandboxes_lists_only_dan_files(store: DanStore) -> None:
     assert store.sandboxes() == []  # the directory is missing
     for sandbox_id in ("b", "a", "c"):

@@ -348,7 +348,7 @@ class DanStore:
         then intact.
         """
         path = self.path(sandbox_id)
-        data = self._encode(config)
+        data = self._encode(config, path)
         with self._changing() as dir_fd, self._locked(dir_fd, path):
             self._check_replaceable(dir_fd, path)
             self._save(dir_fd, path, data)
@@ -446,7 +446,7 @@ class DanStore:
             devices_changed = tuple(result) != before
             if not devices_changed and records == on_disk:
                 return False
-            data = self._encode(_config(netns, result, path)) if devices_changed else None
+            data = self._encode(_config(netns, result, path), path) if devices_changed else None
             # The record first: a record of a device not (yet) in the file is ignored.
             self._save_records(dir_fd, path, records, on_disk)
             if data is not None:
@@ -570,7 +570,9 @@ class DanStore:
                     return []
                 # The DAN file first: a record of a device no longer in the file is ignored.
                 if remaining:
-                    self._save(dir_fd, path, self._encode(_config(current.netns, remaining, path)))
+                    self._save(
+                        dir_fd, path, self._encode(_config(current.netns, remaining, path), path)
+                    )
                 else:
                     self._unlink(dir_fd, path)
                 self._save_records(dir_fd, path, records, on_disk)
@@ -670,8 +672,16 @@ class DanStore:
             raise _error(path, "read", error) from error
         return loads(data, source=str(path))
 
-    def _encode(self, config: DanConfig) -> bytes:
-        return dumps(config, profile=self.runtime).encode("utf-8")
+    def _encode(self, config: DanConfig, path: Path) -> bytes:
+        """The file's text; a file larger than readers accept is refused, not written."""
+        data = dumps(config, profile=self.runtime).encode("utf-8")
+        if len(data) > MAX_DOCUMENT_BYTES:
+            message = (
+                f"the file would be {len(data)} bytes, more than the {MAX_DOCUMENT_BYTES} a "
+                "reader accepts (danmodel.MAX_DOCUMENT_BYTES); nothing was written"
+            )
+            raise ValidationError([Problem(path="$", message=message)], source=str(path))
+        return data
 
     def _check_replaceable(self, dir_fd: int, path: Path) -> None:
         """Refuse to replace anything at ``path`` but a regular file."""
