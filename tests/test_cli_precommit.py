@@ -3,9 +3,10 @@
 ``pre-commit try-repo`` installs a ``language: python`` hook by building
 danmodel in a fresh virtualenv, which needs the package index. So that the
 suite runs offline, the hooks run from a copy of the manifest that differs in
-one thing: ``language: unsupported`` with the entry's ``danmodel`` replaced by
-the one of the interpreter running the tests. Ids, ``files``, ``types``,
-``args`` and the rest of each entry are the manifest's own.
+one thing: ``language: unsupported`` (``system`` before pre-commit 4.4), with
+the entry's ``danmodel`` replaced by the one of the interpreter running the
+tests. Ids, ``files``, ``types``, ``args`` and the rest of each entry are the
+manifest's own.
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ def _pre_commit() -> str:
     return found
 
 
+def _language_without_environment() -> str:
+    """``unsupported`` (pre-commit 4.4 and later), called ``system`` before."""
+    version = subprocess.run(
+        [_pre_commit(), "--version"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()[-1]
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return "unsupported" if (major, minor) >= (4, 4) else "system"
+
+
 def _git(cwd: Path, *arguments: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid", *arguments],
@@ -84,7 +94,7 @@ def make_hook_repository(repository: Path) -> Path:
         program, *rest = shlex.split(hook["entry"])
         assert program == "danmodel"
         hook["entry"] = shlex.join([_danmodel(), *rest])
-        hook["language"] = "unsupported"
+        hook["language"] = _language_without_environment()
     stream = io.StringIO()
     YAML(typ="safe").dump(hooks, stream)
     (repository / ".pre-commit-hooks.yaml").write_text(stream.getvalue(), encoding="utf-8")
