@@ -6,7 +6,6 @@ import json
 import os
 from typing import IO, Any, Final
 
-from ._paths import duplicate_message, join, non_finite_message
 from .errors import Problem, ValidationError
 
 __all__ = [
@@ -150,23 +149,3 @@ def parse(text: str, source: str | None) -> Parsed:
             "the document holds an integer too long to read (over 4300 digits)", source
         ) from None
     return Parsed(value, irregular)
-
-
-def irregularities(value: object) -> list[Problem]:
-    """Every duplicate key and NaN/Infinity in a parsed document, with its path."""
-    problems = []
-    stack: list[tuple[str, object]] = [("$", value)]
-    while stack:
-        path, item = stack.pop()
-        if isinstance(item, NonFinite):
-            problems.append(Problem(path=path, message=non_finite_message(item.token)))
-        elif isinstance(item, dict):
-            if type(item) is DuplicateKeys:
-                for key, count in item.duplicates.items():
-                    problems.append(
-                        Problem(path=join(path, key), message=duplicate_message(key, count))
-                    )
-            stack.extend((join(path, key), child) for key, child in reversed(item.items()))
-        elif isinstance(item, list):
-            stack.extend((f"{path}[{i}]", child) for i, child in reversed(list(enumerate(item))))
-    return problems

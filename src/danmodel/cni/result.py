@@ -270,16 +270,12 @@ def read_result(
     if isinstance(result, (str, bytes, bytearray)):
         parsed = _text.parse(_text.decode_text(result, label), label)
         value, irregular = parsed.value, parsed.irregular
-    reader = Reader(strict=False)
+    reader = Reader(strict=False, irregular=irregular)
     read = _RESULT.read(value, "$", reader)
     if read is not FAILED:
         _cross_check(read, reader)  # type: ignore[arg-type]
-    problems = reader.problems
-    if irregular:
-        reported = set(problems)
-        problems.extend(p for p in _text.irregularities(value) if p not in reported)
-    if problems or read is FAILED:
-        raise ValidationError(problems, source=label)
+    if reader.problems or read is FAILED:
+        raise ValidationError(reader.problems, source=label, omitted=reader.omitted)
     assert isinstance(read, Result)
     return ReadResult(result=read, ignored=tuple(reader.ignored))
 
