@@ -383,11 +383,11 @@ def test_only_agent_classes_are_read_and_written() -> None:
 
 
 def test_constructors_check_their_values() -> None:
-    assert IPAddress(family=1, address="::1", mask="128").family is IPFamily.v6  # type: ignore[arg-type]
-    assert Route(family=0).family is IPFamily.v4  # type: ignore[arg-type]
+    assert IPAddress(family=1, address="::1", mask="128").family is IPFamily.v6
+    assert Route(family=0).family is IPFamily.v4
     for wrong in (2, True, "v6"):
         with pytest.raises(danmodel.ValidationError) as error:
-            IPAddress(family=wrong)  # type: ignore[arg-type]
+            IPAddress(family=wrong)
         assert paths(error) == ["IPAddress.family"]
         assert str(error.value).startswith("1 problem in agent message: IPAddress.family: ")
     assert "or its number, 0 or 1" in error.value.errors[0].message
