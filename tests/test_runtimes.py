@@ -177,3 +177,17 @@ def test_every_change_is_a_feature_release() -> None:
     for runtime in RUNTIMES.values():
         assert list(runtime.changes) == sorted(runtime.changes)
         assert set(runtime.features.values()) <= set(runtime.changes)
+
+
+def test_effective_queues_by_release() -> None:
+    from danmodel import VhostUser
+
+    default, four = HostTap(tap_name="tap0"), VhostUser(path="/run/v.sock", queue_num=4)
+    # 4.0.0 and later (and no release: the newest): queue pairs, 0 is network_queues
+    assert default.effective_queue_num(network_queues=3) == 3
+    assert default.effective_queue_num(network_queues=0, version=Version(4, 0)) == 1
+    assert four.effective_queue_num(network_queues=3, version=profile("runtime-rs").release) == 4
+    # before 4.0.0: Dragonball virtqueues, 0 is its default of 2, network_queues plays no part
+    assert default.effective_queue_num(network_queues=3, version=Version(3, 32)) == 2
+    assert four.effective_queue_num(version=(3, 19, 0)) == 4
+    assert default.effective_queue_size() == 256

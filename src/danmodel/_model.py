@@ -30,6 +30,8 @@ from .mac import MacAddress
 
 __all__ = [
     "DEFAULT_QUEUE_SIZE",
+    "DRAGONBALL_DEFAULT_QUEUES",
+    "QUEUE_PAIRS_SINCE",
     "HostTap",
     "Interface",
     "Neighbor",
@@ -40,6 +42,10 @@ __all__ = [
 
 DEFAULT_QUEUE_SIZE = 256
 """The queue size runtime-rs uses when ``queue_size`` is 0."""
+QUEUE_PAIRS_SINCE = (4, 0, 0)
+"""The Kata release from which runtime-rs reads ``queue_num`` as queue pairs."""
+DRAGONBALL_DEFAULT_QUEUES = 2
+"""The virtqueues Dragonball uses when runtime-rs before 4.0.0 passes ``queue_num`` 0."""
 
 
 def neighbor_tuple(items: Iterable[Neighbor]) -> tuple[Neighbor, ...]:
@@ -53,11 +59,20 @@ class _Queues:
     queue_num: int
     queue_size: int
 
-    def effective_queue_num(self, network_queues: int = 1) -> int:
-        """Queue pairs the runtime uses: ``queue_num``, or its ``network_queues`` when 0.
+    def effective_queue_num(
+        self, network_queues: int = 1, *, version: tuple[int, ...] | None = None
+    ) -> int:
+        """The queue count runtime-rs uses, in the unit of its release ``version``.
 
-        ``network_queues`` is the runtime's setting; it counts as at least 1.
+        From Kata 4.0.0 on (and with ``version=None``, the newest release): queue
+        pairs, ``queue_num``, or the runtime's ``network_queues`` setting (at
+        least 1) when 0. Before 4.0.0 runtime-rs passes ``queue_num`` to
+        Dragonball as a count of virtqueues, 0 meaning Dragonball's default of 2;
+        ``network_queues`` plays no part. ``version`` is a release such as
+        ``danmodel.check.Version(3, 19)`` or ``(3, 19, 0)``.
         """
+        if version is not None and tuple(version) < QUEUE_PAIRS_SINCE:
+            return self.queue_num or DRAGONBALL_DEFAULT_QUEUES
         return self.queue_num or max(network_queues, 1)
 
     def effective_queue_size(self) -> int:
