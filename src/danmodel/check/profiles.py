@@ -36,6 +36,7 @@ __all__ = [
     "ProfileError",
     "Runtime",
     "Version",
+    "changes_markdown",
     "profile",
 ]
 
@@ -321,3 +322,15 @@ def profile(spec: str | Profile) -> Profile:
     if at and not version:
         raise ProfileError(f"{spec!r} names no release after '@' (e.g. {name}@3.17)")
     return Profile(name, Version.parse(version) if at else None)
+
+
+def changes_markdown() -> str:
+    """The releases where DAN behaviour changed: the table of ``docs/kata-releases.md``."""
+    rows = sorted(
+        (version, runtime.name, text)
+        for runtime in RUNTIMES.values()
+        for version, text in runtime.changes.items()
+    )
+    lines = ["| Kata release | runtime | what changed for DAN writers |", "|---|---|---|"]
+    lines += [f"| {version} | {name} | {text} |" for version, name, text in rows]
+    return "\n".join(lines) + "\n"
