@@ -115,6 +115,9 @@ class FileResult:
     """Text lines after the problems (``valid (revision 2, 1 device)``); ``--quiet`` drops them."""
     details: Mapping[str, Any] = attrs.field(factory=dict)
     """Command-specific members of the file's JSON entry (``devices``, ``changed``, ...)."""
+    source: bytes | None = attrs.field(default=None, repr=False)
+    """The text the problems were found in: the reporter finds their lines and columns in it
+    when its format shows them (json, github), then drops it."""
 
 
 def positioned(entries: Sequence[Entry], data: bytes | str) -> tuple[Entry, ...]:
@@ -223,6 +226,11 @@ class Reporter:
 
     def add(self, result: FileResult) -> None:
         """Report one file (text and github print at once, json at :meth:`finish`)."""
+        if result.source is not None:
+            problems = result.problems
+            if self.format != "text" and problems:
+                problems = positioned(problems, result.source)
+            result = attrs.evolve(result, problems=problems, source=None)
         self.results.append(result)
         if self.format == "text":
             self._text(result)

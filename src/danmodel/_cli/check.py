@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..check import Profile, Severity, check
-from ._report import Entry, FileResult, Reporter, add_report_options, each_file, positioned
+from ._report import Entry, FileResult, Reporter, add_report_options, each_file
 from ._runtime_option import add_runtime_option, runtime_profile
 from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, label, read_input
 
@@ -64,6 +64,7 @@ def check_file(name: str, runtime: Profile, *, strict: bool) -> FileResult:
     return FileResult(
         file=file,
         status=EXIT_INVALID if failed else EXIT_OK,
-        problems=positioned(entries, data) if entries else (),
+        problems=entries,
+        source=data,
         notes=(f"{_counts(entries)} for {runtime}",),
     )

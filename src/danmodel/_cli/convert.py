@@ -102,16 +102,14 @@ def _cannot_read(file: str, error: OSError) -> FileResult:
     return FileResult(file=file, status=EXIT_USAGE, error=f"cannot read: {error.strerror or error}")
 
 
-def _problems(problems: tuple[Problem, ...], data: bytes | None) -> tuple[Entry, ...]:
-    entries = [Entry.of_problem(problem) for problem in problems]
-    return tuple(entries) if data is None else positioned(entries, data)
+def _problems(problems: tuple[Problem, ...]) -> tuple[Entry, ...]:
+    return tuple(Entry.of_problem(problem) for problem in problems)
 
 
-def _dropped(problems: tuple[Problem, ...], data: bytes) -> tuple[Entry, ...]:
-    entries = [
+def _dropped(problems: tuple[Problem, ...]) -> tuple[Entry, ...]:
+    return tuple(
         Entry.of_problem(problem, severity="warning", suffix=" (dropped)") for problem in problems
-    ]
-    return positioned(entries, data) if entries else ()
+    )
 
 
 def _to_agent(name: str, keep_loopback: bool, strict: bool) -> FileResult:
@@ -129,9 +127,11 @@ def _to_agent(name: str, keep_loopback: bool, strict: bool) -> FileResult:
             drop_neighbor_ips_without_prefix=not strict,
         )
     except ValidationError as error:
-        return FileResult(file=file, status=EXIT_INVALID, problems=_problems(error.errors, data))
+        return FileResult(
+            file=file, status=EXIT_INVALID, problems=_problems(error.errors), source=data
+        )
     sys.stdout.write(agent.dumps(converted.value))
-    return FileResult(file=file, status=EXIT_OK, problems=_dropped(converted.dropped, data))
+    return FileResult(file=file, status=EXIT_OK, problems=_dropped(converted.dropped), source=data)
 
 
 def _from_cni(
@@ -147,14 +147,18 @@ def _from_cni(
             data, name=guest_name, tap_name=tap, interface=interface, source=file
         )
     except ValidationError as error:
-        return FileResult(file=file, status=EXIT_INVALID, problems=_problems(error.errors, data))
-    dropped = _dropped(converted.dropped, data)
+        return FileResult(
+            file=file, status=EXIT_INVALID, problems=_problems(error.errors), source=data
+        )
+    dropped = _dropped(converted.dropped)
     try:
         text = dumps(v2.DanConfig(devices=[converted.value]), profile=runtime)
     except ProfileRejectedError as error:
-        # Paths in the config that would be written, not in the input: no positions.
+        # Paths in the config that would be written, not in the input: no positions for them.
         return FileResult(
-            file=file, status=EXIT_INVALID, problems=dropped + _problems(error.errors, None)
+            file=file,
+            status=EXIT_INVALID,
+            problems=(positioned(dropped, data) if dropped else ()) + _problems(error.errors),
         )
     sys.stdout.write(text)
-    return FileResult(file=file, status=EXIT_OK, problems=dropped)
+    return FileResult(file=file, status=EXIT_OK, problems=dropped, source=data)

@@ -14,7 +14,7 @@ from .._files import RewriteError, rewrite
 from ..check import Profile
 from ..codec import dumps, loads
 from ..errors import Problem, ValidationError
-from ._report import Entry, FileResult, Reporter, add_report_options, each_file, positioned
+from ._report import Entry, FileResult, Reporter, add_report_options, each_file
 from ._runtime_option import add_runtime_option, runtime_profile
 from ._shared import (
     EXIT_INVALID,
@@ -79,7 +79,8 @@ def _invalid(file: str, problems: tuple[Problem, ...] | list[Problem], data: byt
     return FileResult(
         file=file,
         status=EXIT_INVALID,
-        problems=positioned(entries, data),
+        problems=tuple(entries),
+        source=data,
         details={"changed": False},
     )
 

@@ -11,7 +11,7 @@ from ..codec import dumps, from_dict
 from ..errors import ValidationError
 from ..store import DEFAULT_DIRECTORY, DanStore, InvalidSandboxId, StoreError
 from ..v2 import DanConfig, DanDevice
-from ._report import Entry, FileResult, Reporter, add_report_options, positioned
+from ._report import Entry, FileResult, Reporter, add_report_options
 from ._runtime_option import add_runtime_option, runtime_profile
 from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, label, read_input
 
@@ -154,7 +154,7 @@ def _add(store: DanStore, arguments: argparse.Namespace) -> FileResult:
             netns = arguments.netns
     except ValidationError as error:
         entries = [Entry.of_problem(problem) for problem in error.errors]
-        return FileResult(file=file, status=EXIT_INVALID, problems=positioned(entries, data))
+        return FileResult(file=file, status=EXIT_INVALID, problems=tuple(entries), source=data)
     path = str(store.path(arguments.sandbox_id))
     details = {"sandbox": arguments.sandbox_id, "input": file}
     if store.add_devices(arguments.sandbox_id, devices, netns=netns, replace=arguments.replace):

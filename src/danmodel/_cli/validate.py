@@ -11,7 +11,7 @@ import warnings
 
 from ..codec import loads
 from ..errors import IgnoredKeysWarning, ValidationError
-from ._report import Entry, FileResult, Reporter, add_report_options, each_file, positioned
+from ._report import Entry, FileResult, Reporter, add_report_options, each_file
 from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, label, read_input
 
 __all__ = ["register", "run", "validate_file"]
@@ -68,7 +68,8 @@ def validate_file(name: str, *, revision: int, lenient: bool) -> FileResult:
             return FileResult(
                 file=file,
                 status=EXIT_INVALID,
-                problems=positioned(problems, data),
+                problems=tuple(problems),
+                source=data,
                 details={"devices": None},
             )
     ignored = [
@@ -81,7 +82,8 @@ def validate_file(name: str, *, revision: int, lenient: bool) -> FileResult:
     return FileResult(
         file=file,
         status=EXIT_OK,
-        problems=positioned(ignored, data),
+        problems=tuple(ignored),
+        source=data,
         notes=(f"valid (revision {revision}, {count} device{'s' * (count != 1)})",),
         details={"devices": count},
     )
