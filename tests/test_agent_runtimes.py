@@ -12,6 +12,7 @@ import attrs
 import pytest
 
 import danmodel
+from conftest import ROOT
 from danmodel import agent, v2
 from danmodel.agent import ARPNeighbor, Interface, IPAddress, IPFamily, Network, Route
 from danmodel.mac import MacAddress
@@ -349,3 +350,13 @@ def test_host_devices_for_the_reverse_conversion() -> None:
     ):
         with pytest.raises(danmodel.ValidationError, match=message):
             agent.host_device(bad)
+
+
+def test_the_runtime_that_attaches_a_config() -> None:
+    assert agent.runtime_for(_rs_config()) == "runtime-rs"
+    assert agent.runtime_for(_go_config()) == "go-runtime"
+    assert agent.runtime_for(v2.DanConfig(devices=[])) == "runtime-rs"
+    # a Go-runtime vfio file: its plain neighbor IP reaches the agent
+    vfio = danmodel.load(ROOT / "examples" / "vfio.json")
+    (neighbor,) = agent.from_dan_config(vfio, runtime=agent.runtime_for(vfio)).value.neighbors
+    assert neighbor.toIPAddress == IPAddress(family=IPFamily.v4, address="10.20.0.1", mask="")

@@ -29,6 +29,7 @@ from ._convert import (
     from_dan_device,
     host_device,
     route_order,
+    runtime_for,
     to_dan_config,
     to_dan_device,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "load",
     "loads",
     "route_order",
+    "runtime_for",
     "to_dan_config",
     "to_dan_device",
     "to_dict",

@@ -46,6 +46,7 @@ __all__ = [
     "from_dan_device",
     "host_device",
     "route_order",
+    "runtime_for",
     "to_dan_config",
     "to_dan_device",
 ]
@@ -516,6 +517,19 @@ def from_dan_config(
         neighbors=[neighbor for device in devices for neighbor in device.neighbors],
     )
     return Converted(value=network, dropped=tuple(dropped))
+
+
+def runtime_for(config: v1.DanConfig | v2.DanConfig) -> str:
+    """The runtime that attaches the devices of ``config``: ``go-runtime`` for ``vfio``.
+
+    ``"go-runtime"`` when a device is ``vfio`` (only the Go runtime attaches
+    them), else ``"runtime-rs"`` (the only one attaching host-tap and
+    vhost-user devices); a bare name, so the newest release.
+    """
+    devices: Sequence[v1.DanDevice | v2.DanDevice] = config.devices
+    if any(not isinstance(device.device, (HostTap, VhostUser)) for device in devices):
+        return "go-runtime"
+    return "runtime-rs"
 
 
 def calls(network: Network) -> tuple[tuple[str, Interface | ARPNeighbor | Route], ...]:
