@@ -223,7 +223,7 @@ def rewrite(path: str | os.PathLike[str], data: bytes) -> None:
             old = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
         except OSError as error:
             raise refuse(_code(error), error.strerror or str(error)) from error
-        subject = "it" if target == os.path.abspath(given) else f"its target {target!r}"
+        subject = f"its target {target!r}" if os.path.islink(given) else "it"
         if stat.S_ISLNK(old.st_mode):
             raise refuse(errno.EAGAIN, f"{subject} became a symbolic link while it was read")
         if not stat.S_ISREG(old.st_mode):
