@@ -972,3 +972,10 @@ def test_rule_ranges() -> None:
     assert ("go-neighbor-not-sent", "3.29.0 and later") in releases
     assert ("rs-queue-num-virtqueues", "before 4.0.0") in releases
     assert ("rs-queue-num-pairs", "4.0.0 and later") in releases
+
+
+@pytest.mark.parametrize("runtime", ["runtime-rs", "go-runtime@3.10"])
+def test_an_empty_file_fails_the_sandbox(runtime: str) -> None:
+    (finding,) = check("", runtime)
+    assert (finding.rule, finding.severity) == ("json-invalid", Severity.ERROR)
+    assert "both runtimes reject the file" in finding.message

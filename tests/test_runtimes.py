@@ -191,3 +191,13 @@ def test_effective_queues_by_release() -> None:
     assert default.effective_queue_num(network_queues=3, version=Version(3, 32)) == 2
     assert four.effective_queue_num(version=(3, 19, 0)) == 4
     assert default.effective_queue_size() == 256
+
+
+def test_what_the_agent_does_whatever_the_release() -> None:
+    for spec in ("runtime-rs@3.3", "go-runtime"):
+        notes = profile(spec).notes()
+        assert any("skips IPv6 addresses when IPv6 is disabled" in note for note in notes)
+        assert any("replace (an existing route is no error)" in note for note in notes)
+    assert profile("go-runtime").notes()[-1] == (
+        "the agent finds each link by hwAddr, or sets hwAddr on the link named `name`"
+    )

@@ -296,6 +296,10 @@ class Profile:
                     "the VFIO network function is configured when a container that uses it "
                     "is created"
                 )
+        notes.append(
+            "the agent skips IPv6 addresses when IPv6 is disabled in the guest, and adds "
+            "routes with replace (an existing route is no error)"
+        )
         if self.supports("agent sets the MAC by name"):
             notes.append(
                 "the agent finds each link by hwAddr, or sets hwAddr on the link named `name`"
