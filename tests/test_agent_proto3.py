@@ -125,7 +125,7 @@ def test_proto3_problems_are_listed_in_document_order_labelled_agent_message() -
         ("$.routes[0].bogus", 'unknown key "bogus"'),
         (
             "$.routes[0].family",
-            "expected an IP family number, 0 (v4) or 1 (v6), found the string 'v9'",
+            'expected an IP family, "v4", "v6" or its number, found the string \'v9\'',
         ),
         ("$.routes[0].scope", "expected an unsigned 32-bit integer, found the string '0x10'"),
         ("$.interfaces[0].raw_flags", '"raw_flags" and "rawFlags" name the same field'),

@@ -10,10 +10,13 @@ from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Address, IPv6
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import danmodel
 from conftest import ROOT
 from danmodel import agent, v2
+from danmodel import strategies as ds
 from danmodel.agent import ARPNeighbor, Interface, IPAddress, IPFamily, Network, Route
 from danmodel.mac import MacAddress
 
@@ -360,3 +363,51 @@ def test_the_runtime_that_attaches_a_config() -> None:
     vfio = danmodel.load(ROOT / "examples" / "vfio.json")
     (neighbor,) = agent.from_dan_config(vfio, runtime=agent.runtime_for(vfio)).value.neighbors
     assert neighbor.toIPAddress == IPAddress(family=IPFamily.v4, address="10.20.0.1", mask="")
+
+
+# --- properties: the converter and check agree on what a runtime sends ---------------------------
+
+PROFILES = ["runtime-rs@3.19", "runtime-rs@3.20", "go-runtime@3.28", "go-runtime"]
+
+
+def _for(config: v2.DanConfig, runtime: str) -> v2.DanConfig:
+    """``config`` with host devices the runtime attaches and (Go) every neighbor's MAC."""
+    go = runtime.startswith("go-runtime")
+    devices = []
+    for index, device in enumerate(config.devices):
+        host: v2.Device = (
+            v2.Vfio(pci_device_id=f"0000:00:{index:02x}.0")
+            if go
+            else v2.HostTap(tap_name=f"tap{index}")
+        )
+        info = device.network_info
+        neighbors = [
+            attrs.evolve(n, hardware_addr=n.hardware_addr or MAC) if go else n
+            for n in info.neighbors
+        ]
+        devices.append(
+            attrs.evolve(device, device=host, network_info=attrs.evolve(info, neighbors=neighbors))
+        )
+    return attrs.evolve(config, devices=devices)
+
+
+@given(ds.dan_configs(max_devices=3), st.sampled_from(PROFILES))
+def test_the_converter_sends_what_check_says_is_sent(config: v2.DanConfig, runtime: str) -> None:
+    config = _for(config, runtime)
+    findings = danmodel.check(config, runtime)
+    not_sent = {f.path.removesuffix(".state") for f in findings if f.rule.endswith("-not-sent")}
+    loopback = {f.path for f in findings if f.rule.endswith("-address-loopback")}
+    converted = agent.from_dan_config(config, runtime=runtime)
+    dropped = {problem.path for problem in converted.dropped}
+    assert {p for p in dropped if p.endswith("]") and ".neighbors[" in p} == not_sent
+    assert {p for p in dropped if ".ip_addresses[" in p} == loopback
+    neighbors = sum(len(device.network_info.neighbors) for device in config.devices)
+    assert len(converted.value.neighbors) == neighbors - len(not_sent)
+    names = [interface.name for interface in converted.value.interfaces]
+    in_file = [device.name for device in config.devices]
+    assert names == (sorted(in_file) if runtime.startswith("go-runtime") else in_file)
+    for neighbor in converted.value.neighbors:
+        if runtime.startswith("go-runtime"):
+            assert neighbor.toIPAddress is None or neighbor.toIPAddress.mask == ""
+        if runtime == "runtime-rs@3.20":
+            assert neighbor.state == 0x80

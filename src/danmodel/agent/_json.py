@@ -27,7 +27,7 @@ from typing import IO, Any, Final, Literal, TypeVar, overload
 import attrs
 
 from .. import _text
-from .._fields import FIELD, MISSING, UINT64, Array, Field, Nullable, Object, Observer
+from .._fields import FIELD, MISSING, UINT64, Array, Field, Nullable, Object, Observer, describe
 from .._paths import duplicate_message, hint, join, key_text
 from .._reader import read as read_value
 from .._reader import read_or_raise
@@ -139,10 +139,17 @@ def _integer(value: object) -> object:
     return value  # the descriptor says what is wrong with it
 
 
+_ENUM_NAMES = ", ".join(f'"{name}"' for name in IPFamily.__members__)
+
+
 def _enum(value: object) -> object:
     if type(value) is str:
         member = IPFamily.__members__.get(value)
-        return value if member is None else int(member)
+        if member is None:
+            raise ValueError(
+                f"expected an IP family, {_ENUM_NAMES} or its number, found {describe(value)}"
+            )
+        return int(member)
     return _integer(value)
 
 
@@ -205,7 +212,13 @@ class _Proto3Reading(Observer):
         if value is None and (cls, name) not in self._nullable:
             return MISSING  # null is the field's default
         convert = self._converters.get((cls, name))
-        return value if convert is None else convert(value)
+        if convert is None:
+            return value
+        try:
+            return convert(value)
+        except ValueError as error:
+            self.problems.append(Problem(path=path, message=str(error)))
+            return MISSING  # its default stands in; the read fails
 
 
 _STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]")
