@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import errno
 import json
 import sys
@@ -10,12 +11,14 @@ from typing import BinaryIO
 
 from .._text import read_document
 from ..errors import Problem
+from ..revisions import LATEST, REVISIONS
 
 __all__ = [
     "EXIT_INVALID",
     "EXIT_OK",
     "EXIT_USAGE",
     "STDIN",
+    "add_revision_option",
     "cannot",
     "input_source",
     "label",
@@ -33,6 +36,17 @@ EXIT_USAGE = 2
 
 STDIN = "-"
 """The file name that stands for standard input."""
+
+
+def add_revision_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--revision N``, one of :data:`danmodel.revisions.REVISIONS` (default the latest)."""
+    parser.add_argument(
+        "--revision",
+        type=int,
+        choices=tuple(REVISIONS),
+        default=LATEST,
+        help=f"format revision (default {LATEST})",
+    )
 
 
 def label(name: str) -> str:

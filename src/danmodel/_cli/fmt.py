@@ -21,6 +21,7 @@ from ._shared import (
     EXIT_OK,
     EXIT_USAGE,
     STDIN,
+    add_revision_option,
     label,
     missing_guest_macs,
     read_input,
@@ -41,9 +42,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="change nothing; exit 1 when a file is not in canonical form",
     )
-    parser.add_argument(
-        "--revision", type=int, choices=(1, 2), default=2, help="format revision (default 2)"
-    )
+    add_revision_option(parser)
     add_runtime_option(parser)
     add_report_options(parser)
     parser.set_defaults(run=run)

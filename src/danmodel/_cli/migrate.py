@@ -7,7 +7,7 @@ import sys
 
 from ..codec import dumps, loads
 from ..errors import ValidationError
-from ..revisions import downgrade
+from ..revisions import REVISIONS, downgrade
 from ._runtime_option import add_runtime_option, runtime_profile
 from ._shared import (
     EXIT_INVALID,
@@ -27,7 +27,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``migrate`` options."""
     parser.add_argument("file", metavar="FILE", help="a file, or - for stdin")
     parser.add_argument(
-        "--to", type=int, choices=(1, 2), required=True, metavar="N", help="target revision"
+        "--to",
+        type=int,
+        choices=tuple(REVISIONS),
+        required=True,
+        metavar="N",
+        help=f"target revision ({', '.join(map(str, REVISIONS))})",
     )
     add_runtime_option(parser)
     parser.set_defaults(run=run)
@@ -42,13 +47,13 @@ def run(arguments: argparse.Namespace) -> int:
         cannot("read", name, error)
         return EXIT_USAGE
     try:
-        # Revision 2 reads every revision-1 document as well.
+        # Revision 2 reads every revision-1 document as well; downgrade() goes from 2 to 1.
         config = loads(data, revision=2, source=label(name))
         missing = missing_guest_macs(data)
         if missing:
             print_problems(name, missing)
             return EXIT_INVALID
-        migrated = downgrade(config) if arguments.to == 1 else config
+        migrated = config if arguments.to == 2 else downgrade(config)
         text = dumps(migrated, profile=runtime_profile(arguments))
     except ValidationError as error:
         print_problems(name, error.errors)

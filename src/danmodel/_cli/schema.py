@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..revisions import LATEST
 from ..schema import REVISIONS, SCHEMA_FILE, schema_text
 from ._shared import EXIT_OK, EXIT_USAGE, cannot
 
@@ -15,7 +16,11 @@ __all__ = ["register", "run"]
 def register(parser: argparse.ArgumentParser) -> None:
     """Add the ``schema`` options."""
     parser.add_argument(
-        "--revision", type=int, choices=REVISIONS, default=None, help="format revision (default 2)"
+        "--revision",
+        type=int,
+        choices=REVISIONS,
+        default=None,
+        help=f"format revision (default {LATEST})",
     )
     parser.add_argument(
         "--write",
@@ -28,7 +33,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(arguments: argparse.Namespace) -> int:
     """Print the schema, or write the schema files."""
     if arguments.write is None:
-        sys.stdout.write(schema_text(arguments.revision or 2))
+        sys.stdout.write(schema_text(arguments.revision or LATEST))
         return EXIT_OK
     if not arguments.write:
         print("danmodel schema: --write needs a directory name, not ''", file=sys.stderr)

@@ -12,7 +12,7 @@ import warnings
 from ..codec import loads
 from ..errors import IgnoredKeysWarning, ValidationError
 from ._report import Entry, FileResult, Reporter, add_report_options, each_file
-from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, label, read_input
+from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_revision_option, label, read_input
 
 __all__ = ["register", "run", "validate_file"]
 
@@ -22,9 +22,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "files", nargs="+", metavar="FILE", help="a file, a directory, or - for stdin"
     )
-    parser.add_argument(
-        "--revision", type=int, choices=(1, 2), default=2, help="format revision (default 2)"
-    )
+    add_revision_option(parser)
     parser.add_argument(
         "--lenient",
         action="store_true",
