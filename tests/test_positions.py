@@ -175,3 +175,46 @@ def test_deep_nesting_does_not_recurse() -> None:
     assert locate(text, ["$[0][0]", "$[1]"]) == {"$[0][0]": (1, 3), "$[1]": (1, 1)}
     skipped = '{"a": ' + "[" * 100_000 + "]" * 100_000 + ', "b": 1}'
     assert locate(skipped, ["$.b"]) == {"$.b": (1, 200_009)}
+
+
+_PAIRS = st.lists(
+    st.tuples(st.sampled_from(["a", "b", "é", "a b"]), st.integers() | st.just(float("nan"))),
+    min_size=1,
+    max_size=6,
+)
+
+
+@given(_PAIRS, _PAIRS, st.sampled_from(["", " ", "\n  "]))
+def test_duplicate_keys_are_located_at_their_last_occurrence(
+    outer: list[tuple[str, object]], inner: list[tuple[str, object]], space: str
+) -> None:
+    # Build the text by hand, noting where each key starts: json.dumps cannot repeat keys.
+    text = ""
+    last: dict[str, int] = {}
+    inner_last: dict[str, int] = {}
+
+    def write_object(pairs: list[tuple[str, object]], where: dict[str, int]) -> None:
+        nonlocal text
+        text += "{" + space
+        for index, (key, value) in enumerate(pairs):
+            if index:
+                text += "," + space
+            where[key] = len(text)
+            text += json.dumps(key) + ":" + space + json.dumps(value)
+        text += space + "}"
+
+    text += "{" + space + '"x":' + space
+    write_object(inner, inner_last)
+    text += "," + space
+    for key, value in outer:
+        last[key] = len(text)
+        text += json.dumps(key) + ":" + space + json.dumps(value) + "," + space
+    text += '"x":' + space + "1}"  # a later "x" wins: the object above is not the kept value
+    paths = {join("$", key): offset for key, offset in last.items()}
+    inner_paths = {join("$.x", key) for key in inner_last}
+    found = locate(text, [*paths, *inner_paths])
+    for path, offset in paths.items():
+        assert _offset(text, *found[path]) == offset, path
+    last_x = text.rindex('"x"')
+    for path in inner_paths:  # under the kept "x", 1, which has no keys: the value itself
+        assert _offset(text, *found[path]) == text.index("1}", last_x), path
