@@ -15,6 +15,7 @@ import pytest
 
 from conftest import EXAMPLES
 from danmodel.cli import main
+from danmodel.errors import DanError, Problem, ValidationError
 
 GOOD = EXAMPLES / "host-tap.json"
 COMPACT = json.dumps(json.loads(GOOD.read_text(encoding="utf-8")))
@@ -134,6 +135,31 @@ def test_head_gets_its_lines_and_no_traceback_follows() -> None:
         (0, ""),
         (2, "danmodel: cannot write the output: Broken pipe (the reader went away)\n"),
     )
+
+
+@pytest.mark.parametrize(
+    ("raised", "status", "message"),
+    [
+        (ValidationError([Problem(path="$.x", message="bad")]), 1, "danmodel: 1 problem in "),
+        (DanError("the store is wedged"), 2, "danmodel: the store is wedged\n"),
+        (MemoryError(), 2, "danmodel: out of memory\n"),
+    ],
+)
+def test_an_error_a_command_leaves_unreported_is_a_message(
+    raised: BaseException,
+    status: int,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from danmodel._cli import validate
+
+    def fail(*arguments: object, **options: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(validate, "validate_file", fail)
+    assert main(["validate", str(GOOD)]) == status
+    assert capsys.readouterr().err.startswith(message)
 
 
 # --- arguments --------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ import sys
 from collections.abc import Sequence
 from typing import NamedTuple, TextIO
 
-from ._cli._shared import EXIT_OK, EXIT_USAGE
+from ._cli._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from .errors import DanError, ValidationError
 
 __all__ = ["COMMANDS", "Command", "main"]
 
@@ -153,8 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = arguments.run(arguments)
         sys.stdout.flush()
     except OSError as error:
-        # Only output failures get here (each command reports its own files):
-        # a closed pipe (`| head`), a full device (`>/dev/full`), a closed stdout.
+        # Mostly output failures (each command reports its own files): a closed
+        # pipe (`| head`), a full device (`>/dev/full`), a closed stdout.
         _quiet_stdout()
         reason = error.strerror or str(error)
         if error.filename is not None:
@@ -163,6 +164,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             _say(f"danmodel: cannot write the output: {reason} (the reader went away)")
         else:
             _say(f"danmodel: cannot write the output: {reason}")
+        return EXIT_USAGE
+    except ValidationError as error:  # a command left it unreported: still no traceback
+        _say(f"danmodel: {error}")
+        return EXIT_INVALID
+    except DanError as error:
+        _say(f"danmodel: {error}")
+        return EXIT_USAGE
+    except MemoryError:
+        _say("danmodel: out of memory")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
