@@ -23,7 +23,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from conftest import EXAMPLES, FIXTURES, ROOT
-from test_cli_precommit import _git, _pre_commit, make_hook_repository
+from test_cli_precommit import _git, _pre_commit, make_hook_repository, require
 
 CI_DOC = ROOT / "docs" / "ci.md"
 BIN = str(Path(sys.executable).parent)
@@ -51,7 +51,7 @@ def _snippet(name: str) -> str:
 
 def _bash(script: str, cwd: Path, **environment: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", "-e", "-c", script],
+        [require("bash"), "-e", "-c", script],
         cwd=cwd,
         env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **environment},
         capture_output=True,

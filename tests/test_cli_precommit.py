@@ -61,7 +61,18 @@ def _language_without_environment() -> str:
     return "unsupported" if (major, minor) >= (4, 4) else "system"
 
 
+def require(tool: str) -> str:
+    """The path of *tool*; skips the test without it, fails it in CI (where .ci/run installs it)."""
+    found = shutil.which(tool)
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is not installed")
+        pytest.skip(f"needs {tool}")
+    return found
+
+
 def _git(cwd: Path, *arguments: str) -> None:
+    require("git")
     subprocess.run(
         ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid", *arguments],
         cwd=cwd,
