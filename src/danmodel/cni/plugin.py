@@ -353,17 +353,24 @@ def status(request: skel.Request) -> None:
     """STATUS: ``danConf`` is a writable directory, or can be created."""
     config = plugin_config(request.config)
     _store(config)
-    directory = Path(config.dan_conf)
-    existing = directory
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    problem = None
-    if existing.is_symlink() or not existing.is_dir():
-        problem = f"{existing} is not a directory"
-    elif not os.access(existing, os.W_OK | os.X_OK):
-        problem = f"{existing} is not writable"
+    problem = _dan_conf_problem(config.dan_conf)
     if problem is not None:
         raise skel.CniError(skel.NOT_AVAILABLE, "danConf is not usable", problem)
+
+
+def _dan_conf_problem(dan_conf: str) -> str | None:
+    """Why ``dan_conf`` cannot hold DAN files (not a writable directory, nor creatable), or None.
+
+    Shared with the standalone plugin, :mod:`danmodel.cni.standalone`.
+    """
+    existing = Path(dan_conf)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.is_symlink() or not existing.is_dir():
+        return f"{existing} is not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
 
 
 def main() -> int:
