@@ -12,7 +12,6 @@ from conftest import ROOT
 
 SRC = ROOT / "src"
 DOC = ROOT / "docs" / "architecture.md"
-FACADES = {"danmodel", "danmodel.check", "danmodel.cni", "danmodel._cli"}
 ALIASES = {"danmodel.findings", "danmodel.runtimes", "danmodel.convert"}
 
 
@@ -27,6 +26,8 @@ def _modules() -> dict[str, Path]:
 
 
 MODULES = _modules()
+FACADES = {name for name, path in MODULES.items() if path.name == "__init__.py"}
+"""Package __init__ modules: they re-export their package and may import any layer."""
 
 
 def _imports(name: str) -> set[str]:
