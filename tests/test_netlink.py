@@ -46,8 +46,8 @@ def _device(index: int, **network_info: Any) -> dict[str, Any]:
     }
 
 
-def _run(config: v2.DanConfig, **options: bool) -> netlink.Applied:
-    messages = netlink.messages_for(config, **options)
+def _run(config: v2.DanConfig) -> netlink.Applied:
+    messages = netlink.messages_for(config)
     with netlink.guest_for(messages) as guest:
         return netlink.apply(messages, guest.netns)
 
@@ -207,7 +207,7 @@ def test_neighbors_state_zero_is_permanent_and_no_ip_is_an_agent_error() -> None
             ],
         )
     )
-    messages = netlink.messages_for(config, permanent_neighbors_only=False)
+    messages = netlink.messages_for(config, runtime="runtime-rs@3.19.0")
     with netlink.guest_for(messages) as guest:
         applied = netlink.apply(messages, guest.netns)
         device = netlink.snapshot(guest.netns, "net0", device=v2.HostTap(tap_name="tap0"))
@@ -230,7 +230,7 @@ def test_runtime_rs_sends_only_permanent_neighbors() -> None:
     )
     messages = netlink.messages_for(config)
     assert messages.network.neighbors == ()
-    assert [p.path for p in messages.dropped] == ["$.devices[0].network_info.neighbors[0].state"]
+    assert [p.path for p in messages.dropped] == ["$.devices[0].network_info.neighbors[0]"]
 
 
 @pytest.mark.usefixtures("kernel")
@@ -341,7 +341,7 @@ def _normalised(info: v2.NetworkInfo) -> tuple[object, ...]:
 @given(_clean_devices())
 def test_snapshot_after_apply_gives_back_the_network_info(devices: list[dict[str, Any]]) -> None:
     config = _config(*devices)
-    messages = netlink.messages_for(config, permanent_neighbors_only=False)
+    messages = netlink.messages_for(config, runtime="runtime-rs@3.19.0")
     with netlink.guest_for(messages) as guest:
         applied = netlink.apply(messages, guest.netns)
         snapshots = [

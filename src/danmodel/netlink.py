@@ -203,72 +203,54 @@ class Messages:
     """What the runtime does not send (from the conversion)."""
 
 
-def messages_for(
-    config: v1.DanConfig | v2.DanConfig, *, permanent_neighbors_only: bool = True
-) -> Messages:
-    """The messages runtime-rs sends for ``config`` (:func:`danmodel.agent.from_dan_config`).
+def messages_for(config: v1.DanConfig | v2.DanConfig, *, runtime: str = "runtime-rs") -> Messages:
+    """The messages ``runtime`` sends for ``config``, with the DAN path of each.
 
-    With ``permanent_neighbors_only`` (runtime-rs 3.20 and later), neighbors
-    whose state is not exactly PERMANENT (0x80) are not sent: they are listed
-    in :attr:`Messages.dropped`. Raises :class:`~danmodel.errors.ValidationError`
-    where the conversion does (a neighbor state or flags past int32).
+    The conversion is :func:`danmodel.agent.from_dan_config` with that runtime
+    profile (``NAME[@VERSION]``; ``runtime-rs`` is its latest release, which
+    sends only PERMANENT neighbors, ``runtime-rs@3.19.0`` sends them all).
+    What the runtime does not send is in :attr:`Messages.dropped`. Raises
+    :class:`~danmodel.errors.ValidationError` where the conversion does.
     """
-    converted = agent.from_dan_config(config)
-    dropped = list(converted.dropped)
-    gone = {problem.path for problem in dropped}
+    converted = agent.from_dan_config(config, runtime=runtime)
+    network = converted.value
+    gone = {problem.path for problem in converted.dropped}
+    devices: Sequence[v1.DanDevice | v2.DanDevice] = config.devices
+    unused = list(range(len(devices)))
     interfaces: list[str] = []
     addresses: list[tuple[str, ...]] = []
     routes: list[str] = []
     neighbors: list[str] = []
-    kept_neighbors = []
-    devices: Sequence[v1.DanDevice | v2.DanDevice] = config.devices
-    sent = iter(converted.value.neighbors)
-    for index, device in enumerate(devices):
+    for interface in network.interfaces:
+        # The runtime may reorder devices (the Go runtime sorts them by name).
+        index = next(
+            i
+            for i in unused
+            if devices[i].name == interface.name and str(devices[i].guest_mac) == interface.hwAddr
+        )
+        unused.remove(index)
         path = f"$.devices[{index}]"
-        info = f"{path}.network_info"
+        info = devices[index].network_info
         interfaces.append(path)
         addresses.append(
-            tuple(
-                p
-                for p in (
-                    f"{info}.interface.ip_addresses[{k}]"
-                    for k in range(len(device.network_info.interface.ip_addresses))
-                )
-                if p not in gone
-            )
+            _kept(f"{path}.network_info.interface.ip_addresses", info.interface.ip_addresses, gone)
         )
-        routes.extend(
-            p
-            for p in (f"{info}.routes[{k}]" for k in range(len(device.network_info.routes)))
-            if p not in gone
-        )
-        for k, neighbor in enumerate(device.network_info.neighbors):
-            message = next(sent)
-            neighbor_path = f"{info}.neighbors[{k}]"
-            if permanent_neighbors_only and neighbor.state != NudState.PERMANENT:
-                dropped.append(
-                    Problem(
-                        path=f"{neighbor_path}.state",
-                        message=f"neighbor state {neighbor.state:#x} is not PERMANENT (0x80); "
-                        "runtime-rs 3.20 and later does not send the neighbor",
-                    )
-                )
-                continue
-            kept_neighbors.append(message)
-            neighbors.append(neighbor_path)
-    network = agent.Network(
-        interfaces=converted.value.interfaces,
-        routes=converted.value.routes,
-        neighbors=kept_neighbors,
-    )
+        routes.extend(_kept(f"{path}.network_info.routes", info.routes, gone))
+        neighbors.extend(_kept(f"{path}.network_info.neighbors", info.neighbors, gone))
     return Messages(
         network=network,
         interfaces=tuple(interfaces),
         addresses=tuple(addresses),
         routes=tuple(routes),
         neighbors=tuple(neighbors),
-        dropped=tuple(dropped),
+        dropped=converted.dropped,
     )
+
+
+def _kept(path: str, items: Sequence[object], gone: set[str]) -> tuple[str, ...]:
+    """The paths of the items of a list that the runtime sends."""
+    paths = (f"{path}[{index}]" for index in range(len(items)))
+    return tuple(item for item in paths if item not in gone)
 
 
 def _agent_paths(network: agent.Network) -> Messages:
