@@ -154,7 +154,8 @@ def test_cli_syntax_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_cli_upstream_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(COMMIT_EXAMPLE), str(GO_VFIO)]) == 1
     out, _ = capsys.readouterr()
-    lines = out.splitlines()
+    *lines, summary = out.splitlines()
+    assert summary.startswith("danmodel validate: 2 files, 2 invalid")
     prefixes = [
         f"{COMMIT_EXAMPLE}: $.devices[0].guest_mac: ",
         f"{COMMIT_EXAMPLE}: $.devices[0].network_info.neighbors[0].device: unknown key",
@@ -204,7 +205,8 @@ def test_cli_unreadable(
     assert main(["validate", str(missing), str(invalid_file)]) == 2
     out, _ = capsys.readouterr()
     assert f"{invalid_file}: $.netns: " in out
-    assert main(["validate", str(tmp_path)]) == 2  # a directory
+    (tmp_path / "empty").mkdir()
+    assert main(["validate", str(tmp_path / "empty")]) == 2  # a directory with no file to read
 
 
 @pytest.mark.parametrize(

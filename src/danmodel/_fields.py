@@ -8,8 +8,6 @@ of each value. Private: the public face is the model classes and the codec.
 from __future__ import annotations
 
 import re
-from _socket import AF_INET6 as _AF_INET6
-from _socket import inet_ntop as _inet_ntop
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from ipaddress import (
@@ -27,6 +25,7 @@ import attrs
 from . import addresses
 from ._paths import duplicate_message, hint, join, key_text, non_finite_message, number_text, shown
 from ._text import DuplicateKeys, NonFinite
+from .addresses import ip_text, network_text
 from .errors import Problem, ValidationError
 from .kernel import IFNAMSIZ, UINT32_MAX, UINT64_MAX, UNIX_SOCKET_PATH_MAX
 from .mac import MacAddress
@@ -238,6 +237,21 @@ class Leaf(Field):
         self._json_type = json_type
         self._write = write
 
+    @property
+    def json_type(self) -> type:
+        """The type of its JSON value (``str`` or ``int``)."""
+        return self._json_type
+
+    @property
+    def parse(self) -> Callable[[Any], object]:
+        """Its parse function: a JSON value of :attr:`json_type` to the model value."""
+        return self._parse
+
+    @property
+    def text(self) -> Callable[[Any], object] | None:
+        """Its write function (model value to JSON value), or None when the value is its JSON."""
+        return self._write
+
     def write(self, value: Any) -> object:
         return value if self._write is None else self._write(value)
 
@@ -443,37 +457,6 @@ PCI_ADDRESS: Final = Leaf(
     _accepts_by_parse(_pci_address),
     schema="pci_address",
 )
-
-
-def ip_text(address: IPv4Address | IPv6Address) -> str:
-    """Canonical text of an IP (an interface keeps its prefix), the same on every Python.
-
-    IPv4-mapped IPv6 addresses are written ``::ffff:192.0.2.1`` (RFC 5952), as
-    Python 3.13 does and older versions do not. Other IPv6 addresses are
-    written as ``str()`` writes them, by the C library's ``inet_ntop`` where
-    the two agree (everything but the ``::/96`` block, which ``inet_ntop``
-    writes with a dotted quad): several times cheaper. The test suite checks it.
-    """
-    if address.version == 4:
-        return str(address)
-    value = int(address)
-    high = value >> 32
-    if high == 0xFFFF:
-        text = f"::ffff:{IPv4Address(value & 0xFFFFFFFF)}"
-    elif high == 0:
-        text = str(IPv6Address(value))
-    else:
-        text = _inet_ntop(_AF_INET6, value.to_bytes(16, "big"))
-    if isinstance(address, IPv6Interface):
-        return f"{text}/{address.network.prefixlen}"
-    return text
-
-
-def network_text(network: IPv4Network | IPv6Network) -> str:
-    """Canonical text of a network; see :func:`ip_text`."""
-    if network.version == 6 and network.network_address.ipv4_mapped is not None:
-        return f"{ip_text(network.network_address)}/{network.prefixlen}"
-    return str(network)
 
 
 def _no_zone(value: object) -> bool:
@@ -708,6 +691,10 @@ class Object(Field):
         fields = self.fields
         kwargs: dict[str, object] = {}
         failed = False
+        if reader.irregular:
+            for key, item in value.items():
+                if key not in fields and key != tag:
+                    reader.skipped(item, join(path, key))  # the runtimes' parsers refuse NaN anywhere
         for name, item, item_path in observer.entries(self, value, path, tag):
             item = observer.value(self.cls, name, item, item_path)
             if item is MISSING:
