@@ -220,13 +220,23 @@ def test_schema_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["schema", "--write", str(tmp_path / "out")]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"wrote {tmp_path / 'out' / 'v1' / 'dan-config.schema.json'}",
+        f"wrote {tmp_path / 'out' / 'v1' / 'dan-config.draft-07.schema.json'}",
         f"wrote {tmp_path / 'out' / 'v2' / 'dan-config.schema.json'}",
+        f"wrote {tmp_path / 'out' / 'v2' / 'dan-config.draft-07.schema.json'}",
     ]
     for revision in (1, 2):
         written = (tmp_path / "out" / f"v{revision}" / "dan-config.schema.json").read_text()
         assert written == schema_text(revision)
+        draft_07 = tmp_path / "out" / f"v{revision}" / "dan-config.draft-07.schema.json"
+        assert draft_07.read_text() == schema_text(revision, edition="draft-07")
     assert main(["schema", "--revision", "1", "--write", str(tmp_path / "one")]) == 0
     assert [p.name for p in (tmp_path / "one").iterdir()] == ["v1"]
+
+
+def test_schema_prints_either_edition(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--edition", "draft-07", "--revision", "1"]) == 0
+    assert capsys.readouterr().out == schema_text(1, edition="draft-07")
+    assert main(["schema", "--edition", "draft-2019"]) == 2
 
 
 def test_schema_write_into_a_file_fails_cleanly(
