@@ -3,24 +3,34 @@
 The output is byte for byte what ``json.dumps(to_dict(obj), indent=2,
 ensure_ascii=False)`` gives, without building the dicts first and without
 the standard library's pure-Python indenting encoder (any ``indent`` turns
-off its C encoder). A model's shape is static, so every writer is built once
-for its class and its depth, with its keys, separators and indentation as
-ready-made strings; strings are escaped by the C escaper ``json`` uses.
+off its C encoder). A model's shape is static, so the writer of a class is
+generated once, for its depth, as one Python expression: each object is a
+``%`` format of a ready-made template (keys, separators and indentation)
+with its values, each array a ``join`` over its items, nested objects in
+line. Strings are escaped by the C escaper ``json`` uses; addresses and MACs,
+whose text needs no escaping, are written by :func:`danmodel.addresses.text_functions`
+and ``bytes.hex``.
 """
 
 from __future__ import annotations
 
 import json.encoder
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 import attrs
 
+from . import addresses
 from ._codegen import define
 from ._fields import (
     FIELD,
     IFNAME,
+    IP_INTERFACE,
+    IP_OR_EMPTY,
+    MAC,
+    MAC_OR_EMPTY,
+    NEIGHBOR_IP,
+    NETWORK_OR_EMPTY,
     NONEMPTY_STRING,
     PCI_ADDRESS,
     SOCKET_PATH,
@@ -29,6 +39,7 @@ from ._fields import (
     UINT64,
     Array,
     Field,
+    Leaf,
     Nullable,
     Object,
     Tagged,
@@ -38,114 +49,130 @@ __all__ = ["canonical_text"]
 
 _INDENT = "  "
 _escape: Callable[[str], str] = json.encoder.encode_basestring  # C when available
-_int_text = int.__repr__  # plain digits, for named values (IntEnum) too
-
-# A writer appends the text of one value to ``out``.
-_Writer = Callable[[Any, list[str]], None]
-
 
 # Kinds whose model values are their JSON values: text, and integers (named or not).
 _TEXT_KINDS = (STRING, NONEMPTY_STRING, IFNAME, SOCKET_PATH, PCI_ADDRESS)
 _INTEGER_KINDS = (UINT32, UINT64)
 
-
-def _leaf_writer(kind: Field) -> _Writer:
-    """The writer of a scalar kind (an array's items), from its expression."""
-    names: dict[str, Any] = {"escape": _escape, "int_text": _int_text}
-    expression = _leaf_expression(kind, "value", names, 0)
-    if expression is None:
-        raise TypeError(f"no writer for {kind!r}")
-    writer: _Writer = eval(f"lambda value, out: out.append({expression})", names)
-    return writer
+_Writer = Callable[[Any], str]
+_WRITERS: dict[tuple[type, str, str | None], _Writer] = {}
 
 
-def _array_writer(kind: Array, indent: str) -> _Writer:
-    inner = indent + _INDENT
-    write_item = _writer(kind.item, inner)
-    first, later, end = "[" + inner, "," + inner, indent + "]"
+class _Source:
+    """The names a generated writer uses, and fresh variable names for its loops."""
 
-    def write_array(items: Any, out: list[str]) -> None:
-        if not items:
-            out.append("[]")
-            return
-        separator = first
-        for item in items:
-            out.append(separator)
-            write_item(item, out)
-            separator = later
-        out.append(end)
+    def __init__(self) -> None:
+        ip_text, network_text = addresses.text_functions()
+        self.names: dict[str, Any] = {
+            "escape": _escape,
+            "ip_text": ip_text,
+            "network_text": network_text,
+        }
+        self._count = 0
 
-    return write_array
+    def variable(self) -> str:
+        self._count += 1
+        return f"v{self._count}"
 
-
-def _leaf_expression(kind: Field, attribute: str, names: dict[str, Any], index: int) -> str | None:
-    """A Python expression for the JSON text of a scalar field; None for a structure."""
-    if kind in _TEXT_KINDS:
-        return f"escape({attribute})"
-    if kind in _INTEGER_KINDS:
-        return f"int_text({attribute})"
-    if isinstance(kind, Nullable):
-        inner = _leaf_expression(kind.inner, attribute, names, index)
-        return None if inner is None else f"('null' if {attribute} is None else {inner})"
-    if isinstance(kind, (Object, Array, Tagged)):
-        return None
-    names[f"write_{index}"] = kind.write  # addresses, MACs: their text
-    return f"escape(write_{index}({attribute}))"
+    def name(self, value: object) -> str:
+        self._count += 1
+        name = f"n{self._count}"
+        self.names[name] = value
+        return name
 
 
-@cache
-def _object_writer(cls: type, indent: str, tag: str | None = None) -> _Writer:
-    """Write an object of ``cls``, after a ``"type"`` key when ``tag`` is given.
+def _slot(kind: Field, value: str, indent: str, source: _Source) -> tuple[str, str]:
+    """The template text of a value inside an object, and the expression it is formatted with.
 
-    Generated as straight-line code: runs of keys and scalars become one
-    string concatenation appended at once; nested structures call their writers.
+    Addresses and MACs put their quotes in the template (``"%s"``); the rest
+    give their whole JSON text (``%s``); integers are ``%d`` (plain digits,
+    named values such as ``IntFlag`` members too).
     """
+    if kind in _INTEGER_KINDS:
+        return "%d", value
+    if kind is MAC:
+        return '"%s"', f"{value}.octets.hex(':')"
+    if kind is MAC_OR_EMPTY:
+        return '"%s"', f"('' if {value} is None else {value}.octets.hex(':'))"
+    if kind is IP_INTERFACE:
+        return '"%s"', f"ip_text({value})"
+    if kind is IP_OR_EMPTY:
+        return '"%s"', f"('' if {value} is None else ip_text({value}))"
+    if kind is NETWORK_OR_EMPTY:
+        return '"%s"', f"('' if {value} is None else network_text({value}))"
+    return "%s", _text(kind, value, indent, source)
+
+
+def _text(kind: Field, value: str, indent: str, source: _Source) -> str:
+    """An expression for the JSON text of ``value``, a value of ``kind``, at ``indent``."""
+    if kind in _TEXT_KINDS:
+        return f"escape({value})"
+    if kind in _INTEGER_KINDS:
+        return f"int_repr({value})"
+    if kind is NEIGHBOR_IP:
+        return f"('null' if {value} is None else '\"' + ip_text({value}) + '\"')"
+    if isinstance(kind, Nullable):
+        return f"('null' if {value} is None else {_text(kind.inner, value, indent, source)})"
+    if isinstance(kind, Object):
+        return _object(kind.cls, value, indent, source, None)
+    if isinstance(kind, Array):
+        return _array(kind, value, indent, source)
+    if isinstance(kind, Tagged):
+        writers = {cls: _writer(cls, indent, tag) for cls, tag in kind.tags.items()}
+        return f"{source.name(writers)}[type({value})]({value})"
+    template, expression = _slot(kind, value, indent, source)
+    if template != "%s":
+        return f"({template!r} % {expression})"
+    if isinstance(kind, Leaf):
+        return f"escape({source.name(kind.write)}({value}))"  # text of other scalars
+    raise TypeError(f"no writer for {kind!r}")
+
+
+def _array(kind: Array, value: str, indent: str, source: _Source) -> str:
     inner = indent + _INDENT
-    names: dict[str, Any] = {"escape": _escape, "int_text": _int_text}
-    body: list[str] = []
-    pending: list[str] = []  # Python expressions of text not yet appended
+    item = source.variable()
+    text = _text(kind.item, item, inner, source)
+    items = f"[{text} for {item} in {value}]"
+    return (
+        f"('[]' if not {value} else "
+        f"{'[' + inner!r} + {',' + inner!r}.join({items}) + {indent + ']'!r})"
+    )
+
+
+def _object(cls: type, value: str, indent: str, source: _Source, tag: str | None) -> str:
+    """An expression for the text of an object: a ``%`` format of its template."""
+    inner = indent + _INDENT
+    template = ""
+    expressions = []
     separator = "{" + inner
     if tag is not None:
-        pending.append(repr(separator + '"type": ' + _escape(tag)))
+        template += separator + '"type": ' + _escape(tag).replace("%", "%%")
         separator = "," + inner
-    for index, field in enumerate(attrs.fields(cls)):
-        pending.append(repr(separator + _escape(field.name) + ": "))
+    for field in attrs.fields(cls):
+        slot, expression = _slot(field.metadata[FIELD], f"{value}.{field.name}", inner, source)
+        template += separator + _escape(field.name).replace("%", "%%") + ": " + slot
+        expressions.append(expression)
         separator = "," + inner
-        kind = field.metadata[FIELD]
-        attribute = f"value.{field.name}"
-        expression = _leaf_expression(kind, attribute, names, index)
-        if expression is not None:
-            pending.append(expression)
-            continue
-        body.append(f"    append({' + '.join(pending)})")
-        pending = []
-        names[f"write_{index}"] = _writer(kind, inner)
-        body.append(f"    write_{index}({attribute}, out)")
-    pending.append(repr(indent + "}" if separator != "{" + inner else "{}"))
-    body.append(f"    append({' + '.join(pending)})")
-    source = "def write_object(value, out):\n    append = out.append\n" + "\n".join(body) + "\n"
-    writer: _Writer = define(source, f"writer of {cls.__qualname__}", names, "write_object")
-    return writer
+    template += indent + "}" if separator != "{" + inner else "{}"
+    if not expressions:
+        return repr(template.replace("%%", "%"))
+    return f"({template!r} % ({', '.join(expressions)},))"
 
 
-def _tagged_writer(kind: Tagged, indent: str) -> _Writer:
-    writers = {cls: _object_writer(cls, indent, tag) for cls, tag in kind.tags.items()}
-    return lambda value, out: writers[type(value)](value, out)
-
-
-def _writer(kind: Field, indent: str) -> _Writer:
-    if isinstance(kind, Object):
-        return _object_writer(kind.cls, indent)
-    if isinstance(kind, Array):
-        return _array_writer(kind, indent)
-    if isinstance(kind, Tagged):
-        return _tagged_writer(kind, indent)
-    return _leaf_writer(kind)
+def _writer(cls: type, indent: str, tag: str | None = None) -> _Writer:
+    """The writer of an object of ``cls`` at ``indent``, after a ``"type"`` key if ``tag``."""
+    key = (cls, indent, tag)
+    found = _WRITERS.get(key)
+    if found is not None:
+        return found
+    source = _Source()
+    source.names["int_repr"] = int.__repr__
+    expression = _object(cls, "v0", indent, source, tag)
+    code = f"def write_object(v0):\n    return {expression}\n"
+    writer: _Writer = define(code, f"writer of {cls.__qualname__}", source.names, "write_object")
+    return _WRITERS.setdefault(key, writer)
 
 
 def canonical_text(obj: object) -> str:
     """A model object as JSON text with 2-space indentation (no final newline)."""
-    out: list[str] = []
-    cls: type = type(obj)
-    _object_writer(cls, "\n")(obj, out)
-    return "".join(out)
+    return _writer(type(obj), "\n")(obj)

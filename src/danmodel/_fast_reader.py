@@ -17,12 +17,35 @@ suite checks that on valid, generated and mutated documents.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import MemberDescriptorType
 from typing import Any
 
 import attrs
 
+from . import addresses
 from ._codegen import define
-from ._fields import FIELD, TEXT_FORMS, Array, Field, Leaf, Nullable, Object, Tagged
+from ._fields import (
+    FIELD,
+    IP_INTERFACE,
+    IP_OR_EMPTY,
+    MAC,
+    MAC_OR_EMPTY,
+    NEIGHBOR_IP,
+    NETWORK_OR_EMPTY,
+    NONEMPTY_STRING,
+    STRING,
+    TEXT_FORMS,
+    UINT32,
+    UINT64,
+    Array,
+    Field,
+    Leaf,
+    Nullable,
+    Object,
+    Tagged,
+)
+from .kernel import UINT32_MAX, UINT64_MAX
+from .mac import MacAddress
 
 __all__ = ["Invalid", "UnsupportedModel", "fast_reader"]
 
@@ -73,13 +96,93 @@ def _tagged(kind: Tagged) -> _Reader:
     return read_tagged
 
 
+# Leaves whose parse function checks the type of its argument itself (raising
+# ValueError), so that the generated code calls it without checking first.
+_SELF_CHECKING: dict[Field, Callable[[Any], object]] = {
+    IP_INTERFACE: addresses.parse_interface,
+    MAC: MacAddress.parse,
+    NEIGHBOR_IP.inner: addresses.parse_neighbor_ip,
+}
+# Leaves that read "" as None and any other text by a self-checking parse function.
+_EMPTY_OR: dict[Field, Callable[[Any], object]] = {
+    MAC_OR_EMPTY: MacAddress.parse,
+    NETWORK_OR_EMPTY: addresses.parse_network,
+    IP_OR_EMPTY: addresses.parse_ip,
+}
+_UINTS = {UINT32: UINT32_MAX, UINT64: UINT64_MAX}
+
+
+def _inline_read(kind: Field, index: int, names: dict[str, Any], indent: str) -> list[str]:
+    """Lines that turn ``item`` (present in the JSON) into the model value, or raise.
+
+    Scalars are checked in line (integers, text without surrogates) or passed
+    to their parse function; structures call their own readers.
+    """
+    if isinstance(kind, Nullable):
+        inner = _inline_read(kind.inner, index, names, indent + "    ")
+        return [f"{indent}if item is not None:", *inner]
+    if kind in _UINTS:
+        return [
+            f"{indent}if type(item) is not int or not 0 <= item <= {_UINTS[kind]}:",
+            f"{indent}    raise Invalid",
+        ]
+    if kind is STRING or kind is NONEMPTY_STRING:
+        empty = " or not item" if kind is NONEMPTY_STRING else ""
+        names[f"read_{index}"] = kind.parse  # refuses lone surrogates
+        return [
+            f"{indent}if type(item) is not str{empty}:",
+            f"{indent}    raise Invalid",
+            f"{indent}if not item.isascii():",
+            f"{indent}    read_{index}(item)",
+        ]
+    if kind in _EMPTY_OR:
+        names[f"read_{index}"] = _EMPTY_OR[kind]
+        return [f'{indent}item = None if item == "" else read_{index}(item)']
+    if kind in _SELF_CHECKING:
+        names[f"read_{index}"] = _SELF_CHECKING[kind]
+        return [f"{indent}item = read_{index}(item)"]
+    if isinstance(kind, Leaf):
+        names[f"read_{index}"] = kind.parse
+        names[f"json_type_{index}"] = kind.json_type
+        return [
+            f"{indent}if type(item) is not json_type_{index}:",
+            f"{indent}    raise Invalid",
+            f"{indent}item = read_{index}(item)",
+        ]
+    if isinstance(kind, Array):
+        names[f"read_{index}"] = fast_reader(kind.item)
+        return [
+            f"{indent}if type(item) is not list:",
+            f"{indent}    raise Invalid",
+            f"{indent}item = tuple([read_{index}(entry) for entry in item])",
+        ]
+    names[f"read_{index}"] = fast_reader(kind)
+    return [f"{indent}item = read_{index}(item)"]
+
+
+def _setter(cls: type, name: str) -> Callable[[object, object], None] | None:
+    """The ``__set__`` of the slot that holds attribute ``name``, or None if not a slot.
+
+    Setting through the slot's descriptor is what ``object.__setattr__`` ends
+    in for a slotted class, a third cheaper.
+    """
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            if type(found) is MemberDescriptorType:
+                return found.__set__
+            return None
+    return None
+
+
 def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
     """Python source of the reader of ``cls``, and the names it uses.
 
     Straight-line code, one block per field: read the key if present (else
-    the default, the factory, or give up when required), apply the field's
-    converter, set the attribute as the attrs ``__init__`` does, then call
-    ``__attrs_post_init__``, which holds the cross-field checks.
+    the default, the factory, or give up when required), check and parse it
+    in line or by its reader, apply the field's converter, set the attribute
+    as the attrs ``__init__`` does, then call ``__attrs_post_init__``, which
+    holds the cross-field checks.
     """
     _refuse_unsupported(cls)
     fields = attrs.fields(cls)
@@ -100,7 +203,6 @@ def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
         "    get = value.get",
     ]
     for index, field in enumerate(fields):
-        names[f"read_{index}"] = fast_reader(field.metadata[FIELD])
         lines.append(f"    item = get({field.name!r}, NOTHING)")
         lines.append("    if item is NOTHING:")
         default: Any = field.default
@@ -115,11 +217,16 @@ def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
             names[f"default_{index}"] = default
             lines.append(f"        item = default_{index}")
         lines.append("    else:")
-        lines.append(f"        item = read_{index}(item)")
+        lines.extend(_inline_read(field.metadata[FIELD], index, names, "        "))
         if field.converter is not None and field.converter not in TEXT_FORMS:
             names[f"convert_{index}"] = field.converter
             lines.append(f"    item = convert_{index}(item)")
-        lines.append(f"    set_attribute(instance, {field.name!r}, item)")
+        setter = _setter(cls, field.name)
+        if setter is None:
+            lines.append(f"    set_attribute(instance, {field.name!r}, item)")
+        else:
+            names[f"set_{index}"] = setter
+            lines.append(f"    set_{index}(instance, item)")
     if hasattr(cls, "__attrs_post_init__"):
         lines.append("    instance.__attrs_post_init__()")
     lines.append("    return instance")

@@ -11,16 +11,31 @@ IPv4Interface('10.10.0.5/24')
 IPv6Network('2001:db8::/32')
 >>> parse_ip("10.0.0.1")
 IPv4Address('10.0.0.1')
+
+Speed. A document of thousands of devices holds tens of thousands of
+addresses, and the ``ipaddress`` constructors are slow (an ``IPv4Interface``
+builds its network from scratch, twice parsing what it was given). Plainly
+valid text takes a fast path here: the C library's ``inet_pton`` reads it,
+and the objects are built by setting the state the standard constructors
+would set. That state is private to ``ipaddress``, so it is checked once per
+process, at the first fast construction, against the standard constructors
+(:func:`fast_paths_agree`); when anything differs (a future Python) the
+standard constructors are used instead. Text the fast path does not take
+goes the standard way, which also words the error. The test suite checks
+both paths against ``ipaddress`` on valid and near-valid text.
 """
 
 from __future__ import annotations
 
 import re
+from _socket import AF_INET as _AF_INET
 
 # The C module behind `socket`: the same inet_pton, without the 7 ms of importing
 # socket.py (and selectors) that a one-shot CNI plugin process would pay.
 from _socket import AF_INET6 as _AF_INET6
+from _socket import inet_ntop as _inet_ntop
 from _socket import inet_pton as _inet_pton
+from collections.abc import Callable
 from ipaddress import (
     AddressValueError,
     IPv4Address,
@@ -30,7 +45,7 @@ from ipaddress import (
     IPv6Interface,
     IPv6Network,
 )
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from ._paths import shown
 
@@ -43,6 +58,7 @@ __all__ = [
     "parse_neighbor_ip",
     "parse_network",
 ]
+# Also for danmodel's own modules: ip_text, network_text, text_functions, fast_paths_agree.
 
 IPAddress: TypeAlias = IPv4Address | IPv6Address
 IPInterface: TypeAlias = IPv4Interface | IPv6Interface
@@ -56,18 +72,21 @@ def _quote(text: str) -> str:
     return repr(shown)
 
 
+# --- the standard way: any text, worded errors ------------------------------------------------
+
 _OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+_IPV4_PATTERN = rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}"
+_ipv4_pattern: list[re.Pattern[str]] = []  # compiled on first use: not on the fast path
 
 
 def _ipv4_int(text: str) -> int | None:
     """The value of dotted-quad IPv4 text, or None; accepts exactly what ``IPv4Address`` does.
 
     Four decimal octets of ASCII digits, no leading zeros, each at most 255.
-    Several times cheaper than ``IPv4Address(text)``, which matters for
-    documents of thousands of addresses; the test suite checks agreement.
     """
-    match = _IPV4.fullmatch(text)
+    if not _ipv4_pattern:
+        _ipv4_pattern.append(re.compile(_IPV4_PATTERN))
+    match = _ipv4_pattern[0].fullmatch(text)
     if match is None:
         return None
     a, b, c, d = match.groups()
@@ -99,8 +118,7 @@ def _address(text: str) -> IPAddress | None:
     return IPv6Address(value) if ":" in text else IPv4Address(value)
 
 
-def parse_ip(text: str) -> IPAddress:
-    """Parse a plain IPv4 or IPv6 address (no prefix, no zone id)."""
+def _parse_ip(text: object) -> IPAddress:
     if type(text) is not str:
         raise ValueError(f"expected an IP address as text, found {shown(text)}")
     if "%" in text:
@@ -111,7 +129,7 @@ def parse_ip(text: str) -> IPAddress:
     return address
 
 
-def _split_prefix(text: str, what: str) -> tuple[IPAddress, int]:
+def _split_prefix(text: object, what: str) -> tuple[IPAddress, int]:
     if type(text) is not str:
         raise ValueError(f"expected {what} as text, found {shown(text)}")
     address_text, slash, prefix_text = text.partition("/")
@@ -136,8 +154,7 @@ def _split_prefix(text: str, what: str) -> tuple[IPAddress, int]:
     return address, int(prefix_text)
 
 
-def parse_interface(text: str) -> IPInterface:
-    """Parse an address with its prefix length, ``10.10.0.5/24`` (host bits allowed)."""
+def _parse_interface(text: object) -> IPInterface:
     address, prefix = _split_prefix(text, "an address with prefix")
     # From the integer: given an address object, ipaddress would print and re-parse it.
     if address.version == 4:
@@ -145,8 +162,7 @@ def parse_interface(text: str) -> IPInterface:
     return IPv6Interface((int(address), prefix))
 
 
-def parse_network(text: str) -> IPNetwork:
-    """Parse a network, ``10.20.0.0/16``; host bits must be zero."""
+def _parse_network(text: object) -> IPNetwork:
     address, prefix = _split_prefix(text, "a network")
     network: IPNetwork
     if address.version == 4:
@@ -155,10 +171,452 @@ def parse_network(text: str) -> IPNetwork:
         network = IPv6Network((int(address), prefix), strict=False)
     if network.network_address != address:
         raise ValueError(
-            f"{_quote(text)} has host bits set; the network is {network} "
+            f"{_quote(str(text))} has host bits set; the network is {network} "
             f"(runtime-rs passes it on and the kernel rejects it)"
         )
     return network
+
+
+# --- the fast way: plainly valid text, objects built from their state --------------------------
+
+_V4_PREFIXES = {str(length): length for length in range(33)}
+_V6_PREFIXES = {str(length): length for length in range(129)}
+_V4_ALL = (1 << 32) - 1
+_V6_ALL = (1 << 128) - 1
+_new = object.__new__
+
+
+def _v4_value(text: str) -> int | None:
+    """The value of IPv4 text by ``inet_pton``, or None (then the standard way decides)."""
+    try:
+        return int.from_bytes(_inet_pton(_AF_INET, text), "big")
+    except (OSError, ValueError):  # ValueError: NUL or a lone surrogate
+        return None
+
+
+def _v6_value(text: str) -> int | None:
+    """The value of IPv6 text by ``inet_pton``, or None (then the standard way decides)."""
+    try:
+        return int.from_bytes(_inet_pton(_AF_INET6, text), "big")
+    except (OSError, ValueError):
+        return None
+
+
+def _masks(address: type, width: int) -> list[tuple[Any, int]]:
+    """Per prefix length: the netmask as an address object, and as an integer."""
+    full = (1 << width) - 1
+    found = []
+    for length in range(width + 1):
+        mask = full ^ ((1 << (width - length)) - 1)
+        netmask: Any = _new(address)
+        netmask._ip = mask
+        if address is IPv6Address:
+            netmask._scope_id = None
+        found.append((netmask, mask))
+    return found
+
+
+_V4_MASKS: list[tuple[IPv4Address, int]] = []
+_V6_MASKS: list[tuple[IPv6Address, int]] = []
+
+
+# Built as the standard constructors build them (the self-check makes sure): the
+# locals are Any because the attributes set are private to ipaddress.
+
+
+def _fast_v4_address(value: int) -> IPv4Address:
+    address: Any = _new(IPv4Address)
+    address._ip = value
+    return address  # type: ignore[no-any-return]
+
+
+def _fast_v6_address(value: int) -> IPv6Address:
+    address: Any = _new(IPv6Address)
+    address._ip = value
+    address._scope_id = None
+    return address  # type: ignore[no-any-return]
+
+
+def _fast_v4_network(value: int, prefix: int, given: int) -> IPv4Network:
+    """What ``IPv4Network((given, prefix), strict=False)`` builds; ``value`` is ``given`` masked."""
+    network: Any = _new(IPv4Network)
+    address: Any = _new(IPv4Address)
+    address._ip = value
+    network.network_address = address
+    network.netmask = _V4_MASKS[prefix][0]
+    network._prefixlen = prefix
+    if prefix >= 31:
+        if prefix == 31:
+            network.hosts = network.__iter__
+        else:
+            network.hosts = lambda: [IPv4Address(given)]
+    return network  # type: ignore[no-any-return]
+
+
+def _fast_v6_network(value: int, prefix: int, given: int) -> IPv6Network:
+    """What ``IPv6Network((given, prefix), strict=False)`` builds; ``value`` is ``given`` masked."""
+    network: Any = _new(IPv6Network)
+    address: Any = _new(IPv6Address)
+    address._ip = value
+    address._scope_id = None
+    network.network_address = address
+    network.netmask = _V6_MASKS[prefix][0]
+    network._prefixlen = prefix
+    if prefix >= 127:
+        if prefix == 127:
+            network.hosts = network.__iter__
+        else:
+            network.hosts = lambda: [IPv6Address(given)]
+    return network  # type: ignore[no-any-return]
+
+
+def _fast_v4_interface(value: int, prefix: int) -> IPv4Interface:
+    netmask, mask = _V4_MASKS[prefix]
+    interface: Any = _new(IPv4Interface)
+    interface._ip = value
+    interface.network = _fast_v4_network(value & mask, prefix, value)
+    interface.netmask = netmask
+    interface._prefixlen = prefix
+    return interface  # type: ignore[no-any-return]
+
+
+def _fast_v6_interface(value: int, prefix: int) -> IPv6Interface:
+    netmask, mask = _V6_MASKS[prefix]
+    interface: Any = _new(IPv6Interface)
+    interface._ip = value
+    interface._scope_id = None
+    interface.network = _fast_v6_network(value & mask, prefix, value)
+    interface.netmask = netmask
+    interface._prefixlen = prefix
+    return interface  # type: ignore[no-any-return]
+
+
+def _standard_v4_network(value: int, prefix: int, given: int) -> IPv4Network:
+    return IPv4Network((given, prefix), strict=False)
+
+
+def _standard_v6_network(value: int, prefix: int, given: int) -> IPv6Network:
+    return IPv6Network((given, prefix), strict=False)
+
+
+def _standard_v4_interface(value: int, prefix: int) -> IPv4Interface:
+    return IPv4Interface((value, prefix))
+
+
+def _standard_v6_interface(value: int, prefix: int) -> IPv6Interface:
+    return IPv6Interface((value, prefix))
+
+
+# --- canonical text -------------------------------------------------------------------------
+
+
+def ip_text(address: IPAddress | IPInterface) -> str:
+    """Canonical text of an IP (an interface keeps its prefix), the same on every Python.
+
+    IPv4-mapped IPv6 addresses are written ``::ffff:192.0.2.1`` (RFC 5952), as
+    Python 3.13 does and older versions do not. Other IPv6 addresses are
+    written as ``str()`` writes them, by the C library's ``inet_ntop`` where
+    the two agree (everything but the ``::/96`` block, which ``inet_ntop``
+    writes with a dotted quad): several times cheaper. The test suite checks it.
+    """
+    if address.version == 4:
+        return str(address)
+    text = _v6_text(int(address))
+    if isinstance(address, IPv6Interface):
+        return f"{text}/{address.network.prefixlen}"
+    return text
+
+
+def network_text(network: IPNetwork) -> str:
+    """Canonical text of a network; see :func:`ip_text`."""
+    if network.version == 6 and network.network_address.ipv4_mapped is not None:
+        return f"{ip_text(network.network_address)}/{network.prefixlen}"
+    return str(network)
+
+
+def _v6_text(value: int) -> str:
+    high = value >> 32
+    if high == 0xFFFF:
+        return f"::ffff:{IPv4Address(value & 0xFFFFFFFF)}"
+    if high == 0:
+        return str(IPv6Address(value))
+    return _inet_ntop(_AF_INET6, value.to_bytes(16, "big"))
+
+
+def _fast_ip_text(address: Any) -> str:
+    """:func:`ip_text` from the state of the standard classes (see the self-check)."""
+    kind = type(address)
+    if kind is IPv4Interface:
+        return f"{_inet_ntop(_AF_INET, address._ip.to_bytes(4, 'big'))}/{address._prefixlen}"
+    if kind is IPv4Address:
+        return _inet_ntop(_AF_INET, address._ip.to_bytes(4, "big"))
+    if kind is IPv6Interface:
+        return f"{_v6_text(address._ip)}/{address._prefixlen}"
+    if kind is IPv6Address:
+        return _v6_text(address._ip)
+    return ip_text(address)
+
+
+def _fast_network_text(network: Any) -> str:
+    """:func:`network_text` from the state of the standard classes (see the self-check)."""
+    kind = type(network)
+    if kind is IPv4Network:
+        value = network.network_address._ip
+        return f"{_inet_ntop(_AF_INET, value.to_bytes(4, 'big'))}/{network._prefixlen}"
+    if kind is IPv6Network:
+        return f"{_v6_text(network.network_address._ip)}/{network._prefixlen}"
+    return network_text(network)
+
+
+def text_functions() -> tuple[Callable[[Any], str], Callable[[Any], str]]:
+    """The fastest :func:`ip_text` and :func:`network_text` that the self-check allows."""
+    if FAST is None:
+        _choose()
+    if FAST:
+        return _fast_ip_text, _fast_network_text
+    return ip_text, network_text
+
+
+# --- the self-check, once per process -----------------------------------------------------------
+
+_V4_SAMPLES = ((0, 0), (0x0A000005, 8), (0xC0A80105, 24), (0x0A000004, 31), (_V4_ALL, 32))
+_V6_SAMPLES = (
+    (0, 0),
+    (0x2001_0DB8_0001_0000_0000_0000_0000_0005, 64),
+    (0xFFFF_0A00_0001, 96),
+    (0xFE80_0000_0000_0000_0000_0000_0000_0002, 127),
+    (_V6_ALL, 128),
+)
+# Text on both sides of the IPv4 grammar: inet_pton must decide it as ipaddress does.
+_V4_TEXTS = (
+    "1.2.3.4",
+    "255.255.255.255",
+    "0.0.0.0",
+    "01.2.3.4",
+    "1.2.3.256",
+    "1.2.3",
+    "1.2.3.4.5",
+    "1.2.3.4 ",
+    " 1.2.3.4",
+    "1.2..4",
+    "0x1.2.3.4",
+    "1.2.3.-4",
+    "1.2.3.+4",
+    "1.2.3.00",
+    "127.1",
+    "1234.1.1.1",
+    "",
+)
+
+
+def _state(value: object) -> dict[str, object]:
+    """Everything an ``ipaddress`` object holds: its slots and its ``__dict__``."""
+    state: dict[str, object] = {}
+    for klass in type(value).__mro__:
+        for name in klass.__dict__.get("__slots__", ()):
+            if name not in ("__weakref__", "__dict__") and hasattr(value, name):
+                state[name] = getattr(value, name)
+    state.update(getattr(value, "__dict__", {}))
+    return state
+
+
+def _same(fast: object, standard: object) -> bool:
+    """Whether two ``ipaddress`` objects hold the same state and behave alike."""
+    if type(fast) is not type(standard):
+        return False
+    if not (
+        fast == standard
+        and not fast != standard  # noqa: SIM202
+        and hash(fast) == hash(standard)
+        and str(fast) == str(standard)
+        and repr(fast) == repr(standard)
+        and fast.__reduce_ex__(4) == standard.__reduce_ex__(4)
+    ):
+        return False
+    ours, theirs = _state(fast), _state(standard)
+    if list(ours) != list(theirs):
+        return False
+    for name, value in theirs.items():
+        mine = ours[name]
+        if name == "hosts":
+            if list(mine()) != list(value()):  # type: ignore[operator]
+                return False
+        elif isinstance(value, (IPv4Address, IPv6Address, IPv4Network, IPv6Network)):
+            if not _same(mine, value):
+                return False
+        elif type(mine) is not type(value) or mine != value:
+            return False
+    return True
+
+
+def fast_paths_agree() -> bool:
+    """Whether the fast parsing and construction give what the standard ways give.
+
+    Compares, on samples of every case they handle (prefix lengths with and
+    without special host lists, mapped addresses, the ends of each range, IPv4
+    text on both sides of its grammar), the objects built, their state, and how
+    they compare, hash, print and pickle.
+    """
+    for text in _V4_TEXTS:
+        value = _v4_value(text)
+        try:
+            expected: int | None = int(IPv4Address(text))
+        except AddressValueError:
+            expected = None
+        if value != expected:
+            return False
+    samples: list[tuple[Any, Any]] = []
+    for value, prefix in _V4_SAMPLES:
+        mask = _V4_MASKS[prefix][1]
+        samples.append((_fast_v4_address(value), IPv4Address(value)))
+        samples.append((_fast_v4_interface(value, prefix), IPv4Interface((value, prefix))))
+        samples.append(
+            (
+                _fast_v4_network(value & mask, prefix, value & mask),
+                IPv4Network((value & mask, prefix)),
+            )
+        )
+    for value, prefix in _V6_SAMPLES:
+        mask = _V6_MASKS[prefix][1]
+        samples.append((_fast_v6_address(value), IPv6Address(value)))
+        samples.append((_fast_v6_interface(value, prefix), IPv6Interface((value, prefix))))
+        samples.append(
+            (
+                _fast_v6_network(value & mask, prefix, value & mask),
+                IPv6Network((value & mask, prefix)),
+            )
+        )
+    if not all(_same(fast, standard) for fast, standard in samples):
+        return False
+    for _, standard in samples:
+        if isinstance(standard, (IPv4Network, IPv6Network)):
+            if _fast_network_text(standard) != network_text(standard):
+                return False
+        elif _fast_ip_text(standard) != ip_text(standard):
+            return False
+    return True
+
+
+def _choose() -> None:
+    """Pick the fast constructors if :func:`fast_paths_agree`, else the standard ones."""
+    global _build_v4_interface, _build_v6_interface, _build_v4_network, _build_v6_network
+    global _build_v4_address, _build_v6_address, _ipv4_value, FAST
+    _V4_MASKS[:] = _masks(IPv4Address, 32)
+    _V6_MASKS[:] = _masks(IPv6Address, 128)
+    try:
+        agree = fast_paths_agree()
+    except Exception:  # anything unexpected: the standard way
+        agree = False
+    FAST = agree
+    if agree:
+        _build_v4_address, _build_v6_address = _fast_v4_address, _fast_v6_address
+        _build_v4_interface, _build_v6_interface = _fast_v4_interface, _fast_v6_interface
+        _build_v4_network, _build_v6_network = _fast_v4_network, _fast_v6_network
+        _ipv4_value = _v4_value
+    else:
+        _build_v4_address, _build_v6_address = IPv4Address, IPv6Address
+        _build_v4_interface, _build_v6_interface = _standard_v4_interface, _standard_v6_interface
+        _build_v4_network, _build_v6_network = _standard_v4_network, _standard_v6_network
+        _ipv4_value = _ipv4_int
+
+
+def _first_v4_address(value: int) -> IPv4Address:
+    _choose()
+    return _build_v4_address(value)
+
+
+def _first_v6_address(value: int) -> IPv6Address:
+    _choose()
+    return _build_v6_address(value)
+
+
+def _first_v4_interface(value: int, prefix: int) -> IPv4Interface:
+    _choose()
+    return _build_v4_interface(value, prefix)
+
+
+def _first_v6_interface(value: int, prefix: int) -> IPv6Interface:
+    _choose()
+    return _build_v6_interface(value, prefix)
+
+
+def _first_v4_network(value: int, prefix: int, given: int) -> IPv4Network:
+    _choose()
+    return _build_v4_network(value, prefix, given)
+
+
+def _first_v6_network(value: int, prefix: int, given: int) -> IPv6Network:
+    _choose()
+    return _build_v6_network(value, prefix, given)
+
+
+def _first_ipv4_value(text: str) -> int | None:
+    _choose()
+    return _ipv4_value(text)
+
+
+FAST: bool | None = None
+"""Whether the fast constructors are in use; None until the first parse decides."""
+
+# Until the first parse, these run the self-check and then rebind themselves.
+_build_v4_address: Callable[[int], IPv4Address] = _first_v4_address
+_build_v6_address: Callable[[int], IPv6Address] = _first_v6_address
+_build_v4_interface: Callable[[int, int], IPv4Interface] = _first_v4_interface
+_build_v6_interface: Callable[[int, int], IPv6Interface] = _first_v6_interface
+_build_v4_network: Callable[[int, int, int], IPv4Network] = _first_v4_network
+_build_v6_network: Callable[[int, int, int], IPv6Network] = _first_v6_network
+_ipv4_value: Callable[[str], int | None] = _first_ipv4_value
+
+
+# --- the parsers ------------------------------------------------------------------------------
+
+
+def parse_ip(text: str) -> IPAddress:
+    """Parse a plain IPv4 or IPv6 address (no prefix, no zone id)."""
+    if type(text) is str:
+        if ":" in text:
+            value = _v6_value(text)
+            if value is not None:
+                return _build_v6_address(value)
+        else:
+            value = _ipv4_value(text)
+            if value is not None:
+                return _build_v4_address(value)
+    return _parse_ip(text)
+
+
+def parse_interface(text: str) -> IPInterface:
+    """Parse an address with its prefix length, ``10.10.0.5/24`` (host bits allowed)."""
+    if type(text) is str:
+        address_text, _, prefix_text = text.partition("/")
+        if ":" in address_text:
+            prefix = _V6_PREFIXES.get(prefix_text)
+            value = _v6_value(address_text)
+            if prefix is not None and value is not None:
+                return _build_v6_interface(value, prefix)
+        else:
+            prefix = _V4_PREFIXES.get(prefix_text)
+            value = _ipv4_value(address_text)
+            if prefix is not None and value is not None:
+                return _build_v4_interface(value, prefix)
+    return _parse_interface(text)
+
+
+def parse_network(text: str) -> IPNetwork:
+    """Parse a network, ``10.20.0.0/16``; host bits must be zero."""
+    if type(text) is str:
+        address_text, _, prefix_text = text.partition("/")
+        if ":" in address_text:
+            prefix = _V6_PREFIXES.get(prefix_text)
+            value = _v6_value(address_text)
+            if prefix is not None and value is not None and not value & _V6_ALL >> prefix:
+                return _build_v6_network(value, prefix, value)
+        else:
+            prefix = _V4_PREFIXES.get(prefix_text)
+            value = _ipv4_value(address_text)
+            if prefix is not None and value is not None and not value & _V4_ALL >> prefix:
+                return _build_v4_network(value, prefix, value)
+    return _parse_network(text)
 
 
 def parse_neighbor_ip(text: str) -> IPAddress | IPInterface:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 
 import attrs
 
@@ -11,7 +10,24 @@ from ._paths import shown
 
 __all__ = ["MacAddress"]
 
-_MAC_TEXT = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}")
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _octets(text: object) -> bytes | None:
+    """The octets of ``xx:xx:xx:xx:xx:xx`` (hex digits, either case), or None.
+
+    Colons at the five places between octets, and twelve hex digits: with the
+    colons removed ``bytes.fromhex`` reads six octets from exactly those
+    (it skips white space, which then leaves fewer).
+    """
+    if type(text) is not str or len(text) != 17 or text[2::3] != ":::::":
+        return None
+    try:
+        octets = bytes.fromhex(text.replace(":", ""))
+    except ValueError:
+        return None
+    return octets if len(octets) == 6 else None
 
 
 def _six_octets(instance: object, attribute: attrs.Attribute[bytes], value: bytes) -> None:
@@ -35,12 +51,18 @@ class MacAddress:
     @classmethod
     def parse(cls, text: str) -> MacAddress:
         """Read ``xx:xx:xx:xx:xx:xx`` (hex, either case); raise ``ValueError`` otherwise."""
-        if type(text) is not str or _MAC_TEXT.fullmatch(text) is None:
+        octets = _octets(text)
+        if octets is None:
             raise ValueError(
                 f"expected a MAC address of 6 hex octets separated by colons "
                 f"(xx:xx:xx:xx:xx:xx), found {shown(text)}"
             )
-        return cls(bytes.fromhex(text.replace(":", "")))
+        if cls is not MacAddress:
+            return cls(octets)
+        # What __init__ does once its validator has seen 6 octets, as attrs sets frozen fields.
+        mac = _new(cls)
+        _set(mac, "octets", octets)
+        return mac
 
     @classmethod
     def random_private(cls) -> MacAddress:
