@@ -1097,17 +1097,35 @@ def test_an_invalid_record_is_reported_and_remove_clears_it(
     assert entries(store.directory) == []
 
 
-def test_a_record_that_is_a_link_is_not_followed(store: DanStore, tmp_path: Path) -> None:
-    store.add_device(SANDBOX, device(), attachment=NET_A)
+@pytest.mark.parametrize("kind", ["symlink", "dangling symlink", "directory", "FIFO"])
+def test_planted_ownership_record(tmp_path: Path, kind: str) -> None:
+    """A record that is not a regular file: refused like a planted lock, cleared by remove."""
     outside = tmp_path / "outside"
-    outside.write_text("{}")
+    outside.mkdir()
+    (outside / "precious").write_text("untouched")
+    store = DanStore(tmp_path / "dans")
+    store.add_device(SANDBOX, device(), attachment=NET_A)
+    before = store.path(SANDBOX).read_bytes()
     _record(store).unlink()
-    _record(store).symlink_to(outside)
-    with pytest.raises(StoreError, match="attachments: cannot read: it is a symbolic link"):
-        store.attachments(SANDBOX)
+    _plant(kind, _record(store), outside)
+    attempts: list[Callable[[], object]] = [
+        lambda: store.add_device(SANDBOX, device("eth1")),
+        lambda: store.write(SANDBOX, DanConfig(devices=[device("eth9")])),
+        lambda: store.remove_device(SANDBOX, "eth0"),
+        lambda: store.attachments(SANDBOX),
+    ]
+    for attempt in attempts:
+        with pytest.raises(StoreError) as caught:
+            attempt()
+        assert str(caught.value).startswith(
+            f"{_record(store)}: cannot read the ownership record: it is {PLANTED[kind]}"
+        )
+        assert f"'danmodel store remove {SANDBOX}'" in str(caught.value)
+    assert store.path(SANDBOX).read_bytes() == before
     assert store.remove(SANDBOX)
-    assert outside.read_text() == "{}"
     assert entries(store.directory) == []
+    assert entries(outside) == ["precious"]
+    assert (outside / "precious").read_text() == "untouched"
 
 
 @pytest.mark.parametrize(

@@ -351,8 +351,8 @@ class DanStore:
         data = self._encode(config, path)
         with self._changing() as dir_fd, self._locked(dir_fd, path):
             self._check_replaceable(dir_fd, path)
-            self._save(dir_fd, path, data)
             records, on_disk = self._load_records(dir_fd, path, config.devices)
+            self._save(dir_fd, path, data)
             self._save_records(dir_fd, path, records, on_disk)
 
     def add_device(
@@ -542,7 +542,12 @@ class DanStore:
                 return False
             with self._locked(dir_fd, path, clear=True):
                 removed = self._unlink(dir_fd, path)
-                self._unlink(dir_fd, path.with_name(_RECORD.format(sandbox_id)))
+                record = path.with_name(_RECORD.format(sandbox_id))
+                planted = _planted(record.name, dir_fd)
+                if planted is None:
+                    self._unlink(dir_fd, record)
+                else:
+                    _clear_planted(record.name, dir_fd, record, planted)
                 return removed
 
     # --- inside the directory --------------------------------------------------------------
@@ -743,6 +748,12 @@ class DanStore:
         except FileNotFoundError:
             return {}, {}
         except OSError as error:
+            planted = _planted(record_path.name, dir_fd)
+            if planted is not None:
+                sandbox_id = _sandbox_of(path.name)
+                raise _planted_error(
+                    record_path, planted, sandbox_id, "read the ownership record"
+                ) from error
             raise _error(record_path, "read", error) from error
         on_disk = _parse_records(data, str(record_path))
         names = {device.name for device in devices}
@@ -866,10 +877,10 @@ def _config(netns: str | None, devices: list[DanDevice], path: Path) -> DanConfi
 # --- planted lock files --------------------------------------------------------------------
 
 
-def _planted(lock: str, dir_fd: int) -> str | None:
-    """What the entry ``lock`` is if it exists and is not a regular file; else None."""
+def _planted(name: str, dir_fd: int) -> str | None:
+    """What the entry ``name`` is if it exists and is not a regular file; else None."""
     try:
-        found = os.stat(lock, dir_fd=dir_fd, follow_symlinks=False)
+        found = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
         return None
     except OSError:  # pragma: no cover - the name is valid and the directory open
@@ -879,12 +890,12 @@ def _planted(lock: str, dir_fd: int) -> str | None:
         return None
     if stat.S_ISLNK(mode):
         try:
-            target = os.readlink(lock, dir_fd=dir_fd)
+            target = os.readlink(name, dir_fd=dir_fd)
         except OSError:  # pragma: no cover - removed since; say what it was
             return "a symbolic link"
         shown = repr(target) if len(target) <= 80 else f"{target[:64]!r}... ({len(target)} chars)"
         try:
-            os.stat(lock, dir_fd=dir_fd)
+            os.stat(name, dir_fd=dir_fd)
         except OSError:
             return f"a dangling symbolic link to {shown}"
         return f"a symbolic link to {shown}"
@@ -901,7 +912,10 @@ def _planted(lock: str, dir_fd: int) -> str | None:
     return "not a regular file"  # pragma: no cover - no other kind on Linux
 
 
-def _planted_error(lock_path: Path, planted: str, sandbox_id: str) -> StoreError:
+def _planted_error(
+    path: Path, planted: str, sandbox_id: str, what: str = "open the lock file"
+) -> StoreError:
+    """The error for a store file (``what`` says which, and the step) that is not regular."""
     if planted.startswith(("a symbolic", "a dangling")):
         code, delete = errno.ELOOP, "'rm' removes the link, not its target"
     elif planted == "a directory":
@@ -910,33 +924,33 @@ def _planted_error(lock_path: Path, planted: str, sandbox_id: str) -> StoreError
         code, delete = errno.EINVAL, "'rm'"
     return StoreError(
         code,
-        f"cannot open the lock file: it is {planted}, not a regular file; delete it "
+        f"cannot {what}: it is {planted}, not a regular file; delete it "
         f"({delete}), or let 'danmodel store remove {sandbox_id}' (DanStore.remove) "
         "clear it with the sandbox's files",
-        os.fspath(lock_path),
+        os.fspath(path),
     )
 
 
-def _clear_planted(lock: str, dir_fd: int, lock_path: Path, planted: str) -> None:
-    """Remove a planted lock file: unlink it (never following it), or rmdir an empty directory."""
+def _clear_planted(name: str, dir_fd: int, path: Path, planted: str) -> None:
+    """Remove a planted store file: unlink it (never following it), or rmdir an empty directory."""
     try:
         if planted == "a directory":
-            os.rmdir(lock, dir_fd=dir_fd)
+            os.rmdir(name, dir_fd=dir_fd)
         else:
-            os.unlink(lock, dir_fd=dir_fd)
+            os.unlink(name, dir_fd=dir_fd)
     except FileNotFoundError:
         return  # cleared by someone else
     except OSError as error:
         if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
             raise StoreError(
                 error.errno,
-                "cannot clear the lock file: it is a directory with entries, which the store "
-                "does not delete; look at what is in it and remove it by hand",
-                os.fspath(lock_path),
+                "cannot clear it: it is a directory with entries, which the store does not "
+                "delete; look at what is in it and remove it by hand",
+                os.fspath(path),
             ) from error
         if error.errno in (errno.ENOTDIR, errno.EISDIR):
             return  # swapped for another kind since it was looked at: look again
-        raise _error(lock_path, "clear the lock file", error) from error
+        raise _error(path, "clear it", error) from error
 
 
 def _sweep(dir_fd: int, sandbox_id: str) -> None:
