@@ -225,6 +225,15 @@ def test_long_id_message_is_shortened() -> None:
     assert "1002 characters" in str(caught.value)
 
 
+def test_a_huge_id_is_refused_by_its_length() -> None:
+    """A 10-million-character id is refused for its length before any per-character check."""
+    huge = "\x1b" + "x" * 10_000_000
+    with pytest.raises(InvalidSandboxId) as caught:
+        check_sandbox_id(huge)
+    assert caught.value.reason == "it is 10000001 bytes long; the longest is 200"
+    assert len(str(caught.value)) < 200
+
+
 def test_invalid_id_pickles() -> None:
     error = InvalidSandboxId("../x", "it contains '/'")
     copy = pickle.loads(pickle.dumps(error))

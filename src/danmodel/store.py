@@ -143,19 +143,20 @@ def check_sandbox_id(sandbox_id: str, *, grammar: IdGrammar = "cni") -> str:
         raise InvalidSandboxId(sandbox_id, "it contains '/', which would leave the directory")
     if "\0" in sandbox_id:
         raise InvalidSandboxId(sandbox_id, "it contains a NUL character")
+    size = len(sandbox_id.encode("utf-8", "surrogatepass"))  # before any per-character work
+    if size > MAX_SANDBOX_ID_BYTES:
+        raise InvalidSandboxId(
+            sandbox_id, f"it is {size} bytes long; the longest is {MAX_SANDBOX_ID_BYTES}"
+        )
     for character in sandbox_id:
         if unicodedata.category(character) == "Cc":
             raise InvalidSandboxId(
                 sandbox_id, f"it contains the control character U+{ord(character):04X}"
             )
     try:
-        size = len(sandbox_id.encode("utf-8"))
+        sandbox_id.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidSandboxId(sandbox_id, "it is not valid Unicode (a lone surrogate)") from None
-    if size > MAX_SANDBOX_ID_BYTES:
-        raise InvalidSandboxId(
-            sandbox_id, f"it is {size} bytes long; the longest is {MAX_SANDBOX_ID_BYTES}"
-        )
     if sandbox_id.startswith("."):
         raise InvalidSandboxId(
             sandbox_id, "it starts with '.', which begins the names of the store's own files"
