@@ -20,10 +20,10 @@ import attrs
 
 from .. import v1, v2
 from .._conversion import Converted
-from .._fields import IFNAME, ip_text, network_text
+from .._fields import IFNAME
 from .._model import HostTap, VhostUser
 from ..addresses import IPAddress as _IP
-from ..addresses import IPInterface, IPNetwork, parse_ip, parse_network
+from ..addresses import IPInterface, IPNetwork, ip_text, network_text, parse_ip, parse_network
 from ..check.profiles import Profile, profile
 from ..errors import Problem, ValidationError
 from ..kernel import IFF_NOARP

@@ -15,9 +15,9 @@ from typing import Any, Literal
 import attrs
 
 from .. import v1, v2
-from .._fields import ip_text
 from .._model import HostTap, VhostUser
 from .._paths import key_text
+from ..addresses import ip_text
 from ..kernel import IFF_NOARP
 from .facts import Fact
 from .profiles import GO_RUNTIME, RUNTIME_RS, Profile, Version
