@@ -27,7 +27,18 @@ from typing import IO, Any, Final, Literal, TypeVar, overload
 import attrs
 
 from .. import _text
-from .._fields import FIELD, MISSING, UINT64, Array, Field, Nullable, Object, Observer, describe
+from .._fields import (
+    FIELD,
+    MISSING,
+    UINT64,
+    Array,
+    Field,
+    Leaf,
+    Nullable,
+    Object,
+    Observer,
+    describe,
+)
 from .._paths import duplicate_message, hint, join, key_text
 from .._reader import read as read_value
 from .._reader import read_or_raise
@@ -156,7 +167,7 @@ def _enum(value: object) -> object:
 def _converter(kind: Field) -> _Convert | None:
     if kind is FAMILY:
         return _enum
-    if getattr(kind, "_json_type", None) is int:
+    if isinstance(kind, Leaf) and kind.json_type is int:
         return _integer
     return None
 
