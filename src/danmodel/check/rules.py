@@ -952,7 +952,7 @@ RULES: tuple[Rule, ...] = (
         "an IPv4 route (dest or source) without gateway",
         "the Go runtime takes the family from the gateway only and treats the route as IPv6, "
         "so the agent cannot add it",
-        "add the gateway, or use runtime-rs",
+        "give the route its gateway (the Go runtime takes the family from it)",
         _v4_route_without_gateway,
     ),
     _rule(
