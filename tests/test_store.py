@@ -1180,6 +1180,23 @@ def test_collect_garbage(tmp_path: Path) -> None:
     assert DanStore(tmp_path / "missing").collect_garbage("net-a", []) == []
 
 
+def test_collect_garbage_removes_orphan_records(tmp_path: Path) -> None:
+    """A record left without its DAN file (a process killed between the two) goes at GC."""
+    store = DanStore(tmp_path)
+    store.add_device("pod-a", device(), attachment=NET_A)
+    store.add_device("pod-b", device(), attachment=NET_B)
+    store.path("pod-a").unlink()  # the DAN file went; the process died before the record
+    (tmp_path / ".pod-a.lock").unlink()
+    (tmp_path / ".Bad id.attachments").write_text("{}")  # not of the store's grammar: kept
+    assert store.collect_garbage("net-c", []) == []
+    assert entries(tmp_path) == [
+        ".Bad id.attachments",
+        ".pod-b.attachments",
+        ".pod-b.lock",
+        "pod-b.json",
+    ]
+
+
 def test_collect_garbage_goes_on_past_a_broken_sandbox(tmp_path: Path) -> None:
     store = DanStore(tmp_path)
     store.add_device("pod-a", device("eth0", tap="a0"), attachment=NET_A)

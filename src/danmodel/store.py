@@ -490,7 +490,8 @@ class DanStore:
 
         A sandbox that fails (an invalid file, say) does not stop the others:
         the first failure is raised after all were tried, with a note saying
-        what was removed.
+        what was removed. Ownership records left without their DAN file (by a
+        process killed between removing the two) are removed too.
         """
         problem = _network_problem(network)
         if problem is not None:
@@ -517,6 +518,11 @@ class DanStore:
                 failures.append(error)
                 continue
             removed.extend((sandbox_id, name) for name in names)
+        for sandbox_id in self._orphan_records():
+            try:
+                self._drop_orphan_record(sandbox_id)
+            except DanError as error:
+                failures.append(error)
         if failures:
             first = failures[0]
             if sys.version_info >= (3, 11):
@@ -726,6 +732,37 @@ class DanStore:
             ) from error
         except OSError as error:
             raise _error(path, "write", error, "; the old file is unchanged") from error
+
+    def _orphan_records(self) -> list[str]:
+        """The ids of the sandboxes that have an ownership record but no DAN file."""
+        with self._directory(create=False) as dir_fd:
+            if dir_fd is None:
+                return []
+            try:
+                with os.scandir(dir_fd) as entries:
+                    names = {entry.name for entry in entries}
+            except OSError as error:
+                raise _error(self.directory, "list", error) from error
+        suffix = _RECORD.format("")[1:]
+        return sorted(
+            sandbox_id
+            for name in names
+            if name.startswith(".") and name.endswith(suffix)
+            for sandbox_id in [name[1 : -len(suffix)]]
+            if f"{sandbox_id}{_SUFFIX}" not in names and _is_sandbox_id(sandbox_id, self.id_grammar)
+        )
+
+    def _drop_orphan_record(self, sandbox_id: str) -> None:
+        """Remove the sandbox's ownership record if it has no DAN file (under its lock)."""
+        path = self.path(sandbox_id)
+        with self._directory(create=False) as dir_fd:
+            if dir_fd is None:
+                return
+            with self._locked(dir_fd, path):
+                if self._load(dir_fd, path) is None:
+                    record = path.with_name(_RECORD.format(sandbox_id))
+                    if _planted(record.name, dir_fd) is None:
+                        self._unlink(dir_fd, record)
 
     def _has_records(self, sandbox_id: str) -> bool:
         with self._directory(create=False) as dir_fd:
