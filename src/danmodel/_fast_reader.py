@@ -175,6 +175,40 @@ def _setter(cls: type, name: str) -> Callable[[object, object], None] | None:
     return None
 
 
+def _json_default(kind: Field, default: object) -> str | None:
+    """The JSON form of a field's default, as ``get``'s second argument, when reading it
+    gives the default back (``0`` of an integer, ``""`` of text or of an optional
+    address or MAC, null of a nullable); None otherwise."""
+    if kind in _UINTS:
+        if type(default) is int and 0 <= default <= _UINTS[kind]:
+            return f", {default!r}"
+    elif kind in _EMPTY_OR:
+        if default is None:
+            return ', ""'
+    elif kind is STRING:
+        if type(default) is str and default.isascii():
+            return f", {default!r}"
+    elif isinstance(kind, Nullable) and default is None:
+        return ""
+    return None
+
+
+def _finish(
+    cls: type, field: attrs.Attribute[Any], index: int, names: dict[str, Any], lines: list[str]
+) -> None:
+    """Lines that convert ``item`` as the field's converter does and set the attribute."""
+    converter: object = field.converter
+    if converter is not None and converter not in TEXT_FORMS:
+        names[f"convert_{index}"] = converter
+        lines.append(f"    item = convert_{index}(item)")
+    setter = _setter(cls, field.name)
+    if setter is None:
+        lines.append(f"    set_attribute(instance, {field.name!r}, item)")
+    else:
+        names[f"set_{index}"] = setter
+        lines.append(f"    set_{index}(instance, item)")
+
+
 def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
     """Python source of the reader of ``cls``, and the names it uses.
 
@@ -203,9 +237,17 @@ def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
         "    get = value.get",
     ]
     for index, field in enumerate(fields):
+        kind = field.metadata[FIELD]
+        default: Any = field.default
+        stand_in = _json_default(kind, default)
+        if stand_in is not None:
+            # The default read from its own JSON form: one path for present and missing.
+            lines.append(f"    item = get({field.name!r}{stand_in})")
+            lines.extend(_inline_read(kind, index, names, "    "))
+            _finish(cls, field, index, names, lines)
+            continue
         lines.append(f"    item = get({field.name!r}, NOTHING)")
         lines.append("    if item is NOTHING:")
-        default: Any = field.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
             if default.takes_self:
                 raise TypeError(f"{cls.__name__}.{field.name}: takes_self is not supported")
@@ -217,16 +259,8 @@ def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
             names[f"default_{index}"] = default
             lines.append(f"        item = default_{index}")
         lines.append("    else:")
-        lines.extend(_inline_read(field.metadata[FIELD], index, names, "        "))
-        if field.converter is not None and field.converter not in TEXT_FORMS:
-            names[f"convert_{index}"] = field.converter
-            lines.append(f"    item = convert_{index}(item)")
-        setter = _setter(cls, field.name)
-        if setter is None:
-            lines.append(f"    set_attribute(instance, {field.name!r}, item)")
-        else:
-            names[f"set_{index}"] = setter
-            lines.append(f"    set_{index}(instance, item)")
+        lines.extend(_inline_read(kind, index, names, "        "))
+        _finish(cls, field, index, names, lines)
     if hasattr(cls, "__attrs_post_init__"):
         lines.append("    instance.__attrs_post_init__()")
     lines.append("    return instance")
