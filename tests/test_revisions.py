@@ -217,7 +217,7 @@ _RANGE = re.compile(
     r"(\d+\.\d+)(?:\.0)?(\+| and later| to (\d+\.\d+))",
     re.IGNORECASE,
 )
-_FIRST_RANGE = re.compile(r"\b3\.3(?:\.0)? to (3\.\d+)")
+_FIRST_RANGE = re.compile(r"Kata (?:Containers )?3\.3(?:\.0)? to (3\.\d+)")
 """Revision 1's range, wherever it is stated, with or without the word revision."""
 
 
