@@ -430,11 +430,14 @@ SOCKET_PATH: Final = Leaf(
     "a unix socket path", _socket_path, _accepts_by_parse(_socket_path), schema="socket_path"
 )
 
-_PCI_ADDRESS = re.compile(r"([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9a-fA-F])")
+_PCI_ADDRESS = r"([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9a-fA-F])"
+_pci_pattern: list[re.Pattern[str]] = []  # compiled on first use, not by `import danmodel`
 
 
 def _pci_address(value: str) -> str:
-    match = _PCI_ADDRESS.fullmatch(value)
+    if not _pci_pattern:
+        _pci_pattern.append(re.compile(_PCI_ADDRESS))
+    match = _pci_pattern[0].fullmatch(value)
     if match is None:
         raise ValueError(
             f"expected a PCI address DDDD:BB:DD.F (e.g. 0000:85:02.5), found {describe(value)}"
@@ -617,12 +620,14 @@ TEXT_FORMS: Final = frozenset(
 # --- structures ----------------------------------------------------------------------------
 
 
-@attrs.frozen
 class FieldSpec:
-    """A field of a model class as the reader sees it."""
+    """A field of a model class as the reader sees it (a plain class: cheaper to define)."""
 
-    kind: Field
-    required: bool
+    __slots__ = ("kind", "required")
+
+    def __init__(self, kind: Field, required: bool) -> None:
+        self.kind = kind
+        self.required = required
 
 
 class Object(Field):
@@ -694,7 +699,8 @@ class Object(Field):
         if reader.irregular:
             for key, item in value.items():
                 if key not in fields and key != tag:
-                    reader.skipped(item, join(path, key))  # the runtimes' parsers refuse NaN anywhere
+                    # The runtimes' parsers refuse NaN anywhere.
+                    reader.skipped(item, join(path, key))
         for name, item, item_path in observer.entries(self, value, path, tag):
             item = observer.value(self.cls, name, item, item_path)
             if item is MISSING:
