@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import attrs
 import pytest
 
 from danmodel import DanConfig, DanDevice, dumps, from_dict
@@ -294,3 +295,74 @@ def test_writers_killed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         f"{versions} kills after the writer's own first write, {torn} left a temporary "
         "file; the next writer swept them and succeeded",
     )
+
+
+KILLED_BETWEEN_FILES = """
+import os, sys
+from danmodel import from_dict, DanDevice
+from danmodel.store import Attachment, DanStore
+
+directory, sandbox, tap, replace = sys.argv[1:5]
+real_rename = os.rename
+
+def rename(source, target, **kwargs):
+    if str(target).endswith(".json"):
+        os._exit(9)  # killed after the ownership record was written, before the DAN file
+    real_rename(source, target, **kwargs)
+
+os.rename = rename
+device = from_dict(
+    {
+        "name": "eth0",
+        "guest_mac": "0a:58:0a:0a:00:05",
+        "device": {"type": "host-tap", "tap_name": tap},
+        "network_info": {"interface": {"ip_addresses": ["10.10.0.5/24"]}},
+    },
+    DanDevice,
+)
+DanStore(directory).add_device(
+    sandbox, device, attachment=Attachment("net-b", "eth0"), replace=replace == "replace"
+)
+"""
+
+
+def _killed_between_files(store: DanStore, tap: str, replace: bool) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            KILLED_BETWEEN_FILES,
+            str(store.directory),
+            SANDBOX,
+            tap,
+            "replace" if replace else "add",
+        ],
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 9
+
+
+def test_a_writer_killed_between_the_record_and_the_dan_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """(c) No moment a killed writer leaves shows a device owned by an attachment that did
+    not add it: a new device's claim waits for its DAN file; a replaced device's record goes
+    before the DAN file changes."""
+    store = DanStore(tmp_path / "dans")
+    net_a, net_b = Attachment("net-a", "eth0"), Attachment("net-b", "eth0")
+    # A new device: its record is written, the DAN file is not.
+    _killed_between_files(store, "tap-b", replace=False)
+    assert not store.path(SANDBOX).exists()
+    assert store.attachments(SANDBOX) == {}
+    # A device of net-a replaced by net-b's: killed before the DAN file changed.
+    a_device = attrs.evolve(device("a", 0), name="eth0")
+    store.add_device(SANDBOX, a_device, attachment=net_a)
+    _killed_between_files(store, "tap-b", replace=True)
+    assert store.read(SANDBOX).devices == (a_device,)  # still net-a's device...
+    assert store.attachments(SANDBOX).get("eth0") != net_b  # ...never shown as net-b's
+    # The next writer finds a consistent store.
+    assert store.remove_attachment(SANDBOX, net_b) == []
+    assert store.add_device(SANDBOX, a_device, attachment=net_a)
+    assert store.attachments(SANDBOX) == {"eth0": net_a}
+    report(capsys, "(c) writers killed between the record and the DAN file: no device misowned")

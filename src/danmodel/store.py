@@ -344,7 +344,8 @@ class DanStore:
     def write(self, sandbox_id: str, config: DanConfig) -> None:
         """Replace the sandbox's file with ``config``, atomically, under the sandbox's lock.
 
-        The ownership records of devices no longer in the file are dropped.
+        The ownership records of devices no longer in the file, or replaced by
+        different ones under their names, are dropped.
         Raises :class:`StoreError` when it cannot be written; the old file is
         then intact.
         """
@@ -353,8 +354,14 @@ class DanStore:
         with self._changing() as dir_fd, self._locked(dir_fd, path):
             self._check_replaceable(dir_fd, path)
             records, on_disk = self._load_records(dir_fd, path, config.devices)
-            self._save(dir_fd, path, data)
+            if records:  # a device replaced by another under its name loses its record
+                current = self._load(dir_fd, path)
+                old = {} if current is None else {d.name: d for d in current.devices}
+                new = {d.name: d for d in config.devices}
+                records = {n: a for n, a in records.items() if old.get(n) == new[n]}
+            # Records only go: dropping them first never shows a device owned wrongly.
             self._save_records(dir_fd, path, records, on_disk)
+            self._save(dir_fd, path, data)
 
     def add_device(
         self,
@@ -411,6 +418,10 @@ class DanStore:
                 raise ValidationError([Problem(path="$.netns", message=message)], source=str(path))
             before = () if current is None else current.devices
             records, on_disk = self._load_records(dir_fd, path, before)
+            # ``early`` is written before the DAN file, ``records`` after it: a device replaced
+            # by another one loses its record first, so that no moment, even one a killed
+            # writer leaves behind, shows the old device owned by the new attachment.
+            early = dict(records)
             result = list(before)
             index = {old.name: position for position, old in enumerate(result)}
             problems = []
@@ -438,25 +449,28 @@ class DanStore:
                     continue
                 elif attachment is None:
                     continue  # already there: its record, if any, stays
-                if attachment is not None:
-                    records[device.name] = attachment
+                _set_owner(records, device.name, attachment)
+                old = before[index[device.name]] if index[device.name] < len(before) else None
+                if old is None or old == device:
+                    _set_owner(early, device.name, attachment)
                 else:
-                    records.pop(device.name, None)
+                    early.pop(device.name, None)
             if problems:
                 raise ValidationError(problems, source=str(path))
             devices_changed = tuple(result) != before
             if not devices_changed and records == on_disk:
                 return False
             data = self._encode(_config(netns, result, path), path) if devices_changed else None
-            # The record first: a record of a device not (yet) in the file is ignored.
-            self._save_records(dir_fd, path, records, on_disk)
+            # A record of a device not (yet) in the DAN file is ignored.
+            self._save_records(dir_fd, path, early, on_disk)
             if data is not None:
                 try:
                     self._save(dir_fd, path, data)
                 except BaseException:
                     with suppress(DanError):
-                        self._save_records(dir_fd, path, on_disk, records)
+                        self._save_records(dir_fd, path, on_disk, early)
                     raise
+            self._save_records(dir_fd, path, records, early)
         return True
 
     def remove_device(self, sandbox_id: str, name: str) -> bool:
@@ -834,6 +848,13 @@ class DanStore:
 
 
 _Predicate = Callable[[DanDevice, "Attachment | None"], bool]
+
+
+def _set_owner(records: dict[str, Attachment], name: str, owner: Attachment | None) -> None:
+    if owner is None:
+        records.pop(name, None)
+    else:
+        records[name] = owner
 
 
 def _sandbox_of(name: str) -> str:
