@@ -125,8 +125,7 @@ def _namespace_path(value: str) -> str | None:
         return None
     if os.path.isabs(value):
         return value
-    found = IFNAME.check(value)  # a name under /run/netns: one path component
-    if found is not None or value in (".", ".."):
+    if "/" in value or "\0" in value or value in (".", ".."):  # one entry of /run/netns
         raise _invalid(
             "netns",
             f'expected "host", a namespace name (under {_NETNS_DIR}) or an absolute path, '
@@ -341,8 +340,12 @@ class _Links:
             except _netlink_error() as error:
                 if _code(error) != _EEXIST:  # made by a concurrent ADD: fine
                     raise
-            else:  # set by hand, the MTU stays when ports come and go
-                self.ipr.link("set", index=self.ipr.link_lookup(ifname=name)[0], mtu=mtu)
+            else:
+                # An MTU set by hand stays when ports come and go; the kernel marks it so
+                # only when it changes, so step through a neighbouring value.
+                index = self.ipr.link_lookup(ifname=name)[0]
+                for value in (mtu + 1 if mtu < _MAX_MTU else mtu - 1, mtu):
+                    self.ipr.link("set", index=index, mtu=value)
             found = self.find(name)
         if found is None or found.kind != "bridge":
             raise skel.CniError(
@@ -423,6 +426,9 @@ def _links(netns: str | None) -> Iterator[_Links]:
             "pip install 'danmodel[netlink]'",
         ) from None
     try:
+        if netns is not None and not os.path.exists(netns):
+            # looked up first: pyroute2 leaks its helper's sockets when the open fails
+            raise FileNotFoundError(netns)
         ipr = IPRoute() if netns is None else IPRoute(netns=netns, flags=0)
     except FileNotFoundError:
         raise skel.CniError(
@@ -471,6 +477,31 @@ def _recorded(store: Any, request: skel.Request) -> tuple[int, v2.DanDevice] | N
             if device.name == request.ifname:
                 return position, device
     return None
+
+
+def _refuse_a_taken_name(store: Any, request: skel.Request) -> None:
+    """Refuse before any side effect when another attachment's device has the guest name.
+
+    The tap name comes from the sandbox and the ifname: that device's tap is
+    the one this ADD would make, and must not be touched. (The store refuses
+    the same at the end, for an ADD that races with this one.)
+    """
+    from ..store import SandboxNotFound
+
+    try:
+        devices = store.read(request.container_id).devices
+    except SandboxNotFound:
+        return
+    for position, device in enumerate(devices):
+        if device.name == request.ifname:
+            owner = store.attachments(request.container_id).get(request.ifname)
+            raise skel.CniError(
+                skel.DEVICE_CONFLICT,
+                "the DAN file holds a different device under this name",
+                f"{store.path(request.container_id)}: $.devices[{position}].name: guest name "
+                f"{request.ifname!r} is already used by the device of "
+                f"{owner or 'no attachment'}, not {_attachment(request)}",
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -645,9 +676,12 @@ def _undo(request: skel.Request, steps: list[tuple[str, Callable[[], object]]]) 
 def add(request: skel.Request) -> Mapping[str, Any]:
     """ADD: the tap on the bridge, addresses from IPAM, the DAN device; the result."""
     config = tap_config(request.config)
+    _tap_name(request, config)  # a bad template fails before any side effect
     store = _store(config)
     recorded = _recorded(store, request)
     previous = None if recorded is None else recorded[1]
+    if previous is None:
+        _refuse_a_taken_name(store, request)
     with _links(config.netns) as links:
         undo: list[tuple[str, Callable[[], object]]] = []
         try:
@@ -772,14 +806,30 @@ def check(request: skel.Request) -> None:
     delegate(request, config.ipam_type, "CHECK")
 
 
-def _tolerant(request: skel.Request, plugin: str, command: str) -> None:
-    """Delegate GC or STATUS; an IPAM plugin older than CNI 1.1 does not know them."""
-    try:
+def _supports(request: skel.Request, plugin: str, version: str) -> bool:
+    """Whether the IPAM plugin's VERSION lists ``version``."""
+    done = subprocess.run(
+        [_find(plugin, request.path)],
+        input=json.dumps({"cniVersion": request.cni_version}).encode(),
+        env=_environment(request, "VERSION"),
+        capture_output=True,
+        check=False,
+    )
+    with contextlib.suppress(ValueError):
+        answer = json.loads(done.stdout.decode("utf-8", "replace"))
+        if done.returncode == 0 and isinstance(answer, dict):
+            return version in (answer.get("supportedVersions") or ())
+    return False
+
+
+def _delegate_if_known(request: skel.Request, plugin: str, command: str) -> None:
+    """Delegate GC or STATUS (CNI 1.1.0) to an IPAM plugin that speaks 1.1.0; log the others."""
+    if not request.path:
+        return
+    if _supports(request, plugin, "1.1.0"):
         delegate(request, plugin, command)
-    except skel.CniError as error:
-        if error.code not in (skel.INCOMPATIBLE_VERSION, skel.INVALID_ENVIRONMENT):
-            raise
-        request.log(f"{_NAME}: IPAM plugin {plugin!r} does not do {command}: {error.msg}")
+    else:
+        request.log(f"{_NAME}: IPAM plugin {plugin!r} predates CNI 1.1.0: no {command} for it")
 
 
 def gc(request: skel.Request) -> None:
@@ -797,8 +847,7 @@ def gc(request: skel.Request) -> None:
             stale = attrs.evolve(request, container_id=sandbox_id, ifname=name)
             links.delete_tap(_tap_name(stale, config))
             request.log(f"{_NAME}: GC removed device {name!r} of sandbox {sandbox_id!r}")
-    if request.path:
-        _tolerant(request, config.ipam_type, "GC")
+    _delegate_if_known(request, config.ipam_type, "GC")
 
 
 def status(request: skel.Request) -> None:
@@ -808,8 +857,7 @@ def status(request: skel.Request) -> None:
     problem = _dan_conf_problem(config.dan_conf)
     if problem is not None:
         raise skel.CniError(skel.NOT_AVAILABLE, "danConf is not usable", problem)
-    if request.path:
-        _tolerant(request, config.ipam_type, "STATUS")
+    _delegate_if_known(request, config.ipam_type, "STATUS")
 
 
 def main() -> int:
