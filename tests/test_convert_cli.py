@@ -86,18 +86,64 @@ def test_every_example_converts(
     assert (len(network.routes), len(network.neighbors)) == (routes, neighbors)
 
 
-def test_dropped_data_is_reported_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
-    # vfio.json is written for the Go runtime: its neighbor address has no prefix.
-    path = str(EXAMPLES / "vfio.json")
-    assert main(["convert", "--to", "agent", path]) == 0
+def _write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_dropped_data_is_reported_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A neighbor address without prefix: runtime-rs (which attaches host-tap) cannot read it.
+    config = json.loads((EXAMPLES / "host-tap.json").read_text())
+    config["devices"][0]["network_info"]["neighbors"] = [
+        {"ip_address": "10.10.0.1", "hardware_addr": "0a:58:0a:0a:00:01", "state": 128}
+    ]
+    path = str(_write(tmp_path, "plain-neighbor.json", json.dumps(config)))
+    assert main(["convert", "--to", "agent", "--runtime", "runtime-rs@3.17", path]) == 0
     captured = capsys.readouterr()
     assert captured.err.startswith(f"{path}: $.devices[0].network_info.neighbors[0].ip_address: ")
     assert captured.err.endswith(" (dropped)\n")
     assert json.loads(captured.out)["neighbors"][0]["toIPAddress"] is None
-    assert main(["convert", "--to", "agent", "--strict", path]) == 1
+    assert main(["convert", "--to", "agent", "--runtime", "runtime-rs@3.17", "--strict", path]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "$.devices[0].network_info.neighbors[0].ip_address" in captured.err
+
+
+def test_a_vfio_file_converts_as_the_go_runtime_converts_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # vfio.json is written for the Go runtime, which parses its plain neighbor address.
+    path = str(EXAMPLES / "vfio.json")
+    assert main(["convert", "--to", "agent", path]) == 0
+    captured = capsys.readouterr()
+    neighbor = json.loads(captured.out)["neighbors"][0]
+    assert neighbor["toIPAddress"]["address"] == "10.20.0.1"
+    assert main(["convert", "--to", "agent", "--agent-format", "proto3", path]) == 0
+    proto3 = json.loads(capsys.readouterr().out)
+    # Canonical proto3 JSON: json names, and default values (family v4, flags 0) left out.
+    assert "family" not in proto3["neighbors"][0]["toIPAddress"]
+    assert "raw_flags" not in proto3["interfaces"][0]
+    assert "raw_flags" in json.loads(captured.out)["interfaces"][0]
+
+
+def test_agent_messages_convert_back_to_a_dan_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = str(EXAMPLES / "host-tap.json")
+    assert main(["convert", "--to", "agent", example]) == 0
+    messages = _write(tmp_path, "agent.json", capsys.readouterr().out)
+    original = danmodel.loads((EXAMPLES / "host-tap.json").read_text())
+    device = original.devices[0]
+    spec = f"{device.name}=host-tap:{device.device.tap_name}"  # type: ignore[union-attr]
+    argv = ["convert", "--from", "agent", str(messages), "--device", spec]
+    assert main([*argv, "--runtime", "runtime-rs"]) == 0
+    back = danmodel.loads(capsys.readouterr().out)
+    assert back.devices[0].network_info.interface == device.network_info.interface
+    assert main(["convert", "--from", "agent", str(messages), "--device", "eth0=tap"]) == 2
+    assert "host-tap:" in capsys.readouterr().err
 
 
 def test_keep_loopback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -233,7 +279,8 @@ def test_invalid_inputs_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str
     [
         (["--to", "agent", "--name", "eth0"], "--name applies to --from cni only"),
         (["--to", "agent", "--interface", "0"], "--interface applies to --from cni only"),
-        (["--from", "cni", "--keep-loopback", "--name", "e"], "--keep-loopback and --strict"),
+        (["--from", "cni", "--keep-loopback", "--name", "e"], "--keep-loopback applies to"),
+        (["--from", "cni", "--device", "e=vfio:0000:00:01.0"], "--device applies to --from agent"),
         (["--from", "cni"], "needs --name NAME"),
         (["--from", "cni", "--name", "a b"], "--name: interface name 'a b' contains ' '"),
         (["--from", "cni", "--name", "e", "--tap", "x" * 16], "--tap: interface name"),
@@ -287,8 +334,10 @@ def test_from_cni_for_a_runtime(capsys: pytest.CaptureFixture[str]) -> None:
     assert "[rs-device-type]" in captured.err
 
 
-def test_runtime_is_for_from_cni_only(capsys: pytest.CaptureFixture[str]) -> None:
-    example = str(EXAMPLES / "host-tap.json")
-    assert main(["convert", "--to", "agent", example, "--runtime", "runtime-rs"]) == 2
-    assert "--runtime applies to --from cni only" in capsys.readouterr().err
+def test_runtime_chooses_the_conversion(capsys: pytest.CaptureFixture[str]) -> None:
+    example = str(EXAMPLES / "vfio.json")
+    assert main(["convert", "--to", "agent", example, "--runtime", "go-runtime@3.10"]) == 0
+    capsys.readouterr()
+    assert main(["convert", "--to", "agent", example, "--runtime", "runtime-rs"]) == 1
+    assert "$.devices[0].device" in capsys.readouterr().err
     assert main(["convert", "--from", "cni", example, "--name", "e", "--runtime", "kata"]) == 2
