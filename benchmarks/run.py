@@ -61,6 +61,14 @@ PARTICIPANTS = ("json", "danmodel", "pydantic", "msgspec")
 OPERATIONS = ("decode", "encode")
 FLOOR = "json"
 SUBJECT = "danmodel"
+COMPACT = "json-compact"
+"""An encode-only floor: C ``json.dumps`` of ``to_dict(config)``, compact (the C encoder)."""
+TARGET_SIZES = (256, 4096)
+TARGETS = {
+    "decode": ("danmodel/json", 8.0, "loads / json.loads"),
+    "encode": (f"danmodel/{COMPACT}", 1.6, "dumps / compact C json.dumps(to_dict(config))"),
+}
+"""Issue 16: per operation, the per-round ratio whose median must be at most the bound."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,10 @@ class Participant:
 
 def _json_encode(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def participants(names: Sequence[str]) -> list[Participant]:
@@ -145,6 +157,9 @@ def bench(
             decoded = participant.decode(text)
             tasks.append(Task(size, participant.name, "decode", participant.decode, text))
             tasks.append(Task(size, participant.name, "encode", participant.encode, decoded))
+            if participant.name == SUBJECT:
+                data = danmodel.to_dict(decoded)  # type: ignore[arg-type]
+                tasks.append(Task(size, COMPACT, "encode", _json_compact, data))
     for task in tasks:
         _calibrate(task, target_ns, gc_off=gc_off)
     per_call: dict[tuple[int, str, str], list[float]] = {task.key: [] for task in tasks}
@@ -161,7 +176,8 @@ def bench(
     for size, text in texts.items():
         result: dict[str, Any] = {"devices": size, "bytes": len(text.encode("utf-8"))}
         for operation in OPERATIONS:
-            series = {name: per_call[size, name, operation] for name in names}
+            present = [*names, COMPACT] if (size, COMPACT, operation) in per_call else names
+            series = {name: per_call[size, name, operation] for name in present}
             timings = {
                 name: {
                     "reps": reps[size, name, operation],
@@ -172,7 +188,7 @@ def bench(
             }
             ratios: dict[str, Any] = {}
             pairs = [(name, FLOOR) for name in names if name != FLOOR and FLOOR in names]
-            pairs += [(SUBJECT, name) for name in names if SUBJECT in names and name != SUBJECT]
+            pairs += [(SUBJECT, name) for name in present if SUBJECT in names and name != SUBJECT]
             for top, bottom in pairs:
                 per_round = [a / b for a, b in zip(series[top], series[bottom], strict=True)]
                 ratios[f"{top}/{bottom}"] = {**_summary(per_round), "per_round": per_round}
@@ -204,14 +220,15 @@ def print_size(result: dict[str, Any], rounds: int) -> None:
         timings, ratios = result[operation]["timings"], result[operation]["ratios"]
         label = "decode + validate" if operation == "decode" else "encode"
         print(f"  {label}")
-        header = f"    {'':10} {'median/call':>12} {'reps':>6}  {'x json [range]':>22}"
+        header = f"    {'':12} {'median/call':>10} {'reps':>6}  {'x json [range]':>22}"
         print(header + f"  {'danmodel / this [range]':>24}")
         for name, timing in timings.items():
             to_floor = ratios.get(f"{name}/{FLOOR}") if name != FLOOR else None
             to_subject = ratios.get(f"{SUBJECT}/{name}")
+            floor = "1" if name == FLOOR else "-" if name == COMPACT else _ratio(to_floor)
             print(
-                f"    {name:10} {_duration(timing['median_ns']):>12} {timing['reps']:>6}  "
-                f"{_ratio(to_floor) if name != FLOOR else '1':>22}  "
+                f"    {name:12} {_duration(timing['median_ns']):>10} {timing['reps']:>6}  "
+                f"{floor:>22}  "
                 f"{_ratio(to_subject) if name != SUBJECT else '1':>24}"
             )
 
@@ -245,6 +262,43 @@ def print_scaling(found: dict[str, Any]) -> None:
         print(
             f"    {key:18} {median:6.1f}x [{ratio['min']:.1f}-{ratio['max']:.1f}]  "
             f"({median / linear:.2f} of linear, {verdict})"
+        )
+
+
+def targets(results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The targets of issue 16 on the sizes measured: ratio, bound, and whether it holds."""
+    found = []
+    for size in TARGET_SIZES:
+        result = results.get(str(size))
+        if result is None:
+            continue
+        for operation, (key, bound, label) in TARGETS.items():
+            ratio = result[operation]["ratios"].get(key)
+            if ratio is None:
+                continue
+            found.append(
+                {
+                    "devices": size,
+                    "target": label,
+                    "bound": bound,
+                    "median": ratio["median"],
+                    "min": ratio["min"],
+                    "max": ratio["max"],
+                    "holds": ratio["median"] <= bound,
+                }
+            )
+    return found
+
+
+def print_targets(found: list[dict[str, Any]]) -> None:
+    if not found:
+        return
+    print("\n== targets (median of the per-round ratios)")
+    for item in found:
+        verdict = "holds" if item["holds"] else "MISSED"
+        print(
+            f"    {item['devices']:>5} devices  {item['target']:46} {item['median']:5.2f}x "
+            f"[{item['min']:.2f}-{item['max']:.2f}]  target <= {item['bound']:g}x: {verdict}"
         )
 
 
@@ -382,9 +436,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_size(result, options.rounds)
     found = scaling(results)
     print_scaling(found)
+    checked = targets(results)
+    print_targets(checked)
     meta["load_average_at_end"] = list(os.getloadavg())
     options.output.parent.mkdir(parents=True, exist_ok=True)
-    report = {"meta": meta, "sizes": results, "scaling": found}
+    report = {"meta": meta, "sizes": results, "scaling": found, "targets": checked}
     options.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"\nresults written to {options.output}")
     return 0

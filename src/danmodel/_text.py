@@ -84,9 +84,33 @@ def read_document(
     """
     if isinstance(file, (str, os.PathLike)):
         with open(file, "rb") as stream:
-            return stream.read(MAX_DOCUMENT_BYTES + 1), os.fspath(file)
+            return _read_bounded(stream), os.fspath(file)
     name = getattr(file, "name", None)
-    return file.read(MAX_DOCUMENT_BYTES + 1), name if isinstance(name, str) else None
+    return _read_bounded(file), name if isinstance(name, str) else None
+
+
+_CHUNK = 64 * 1024
+
+
+def _read_bounded(stream: IO[str] | IO[bytes]) -> str | bytes:
+    """At most ``MAX_DOCUMENT_BYTES + 1`` bytes (or characters) of ``stream``, to its end.
+
+    Read in chunks: ``read(n)`` allocates ``n`` bytes up front, and 16 MiB for a
+    file of a few kilobytes costs more than reading it.
+    """
+    chunks: list[Any] = []
+    total = 0
+    while total <= MAX_DOCUMENT_BYTES:
+        chunk = stream.read(min(_CHUNK, MAX_DOCUMENT_BYTES + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if len(chunks) == 1:
+        return chunks[0]  # type: ignore[no-any-return]
+    if not chunks:
+        return stream.read(0)
+    return chunks[0][:0].join(chunks)  # type: ignore[no-any-return]
 
 
 def decode_text(data: object, source: str | None) -> str:
