@@ -49,11 +49,17 @@ def test_text_output(files: dict[str, str], capsys: pytest.CaptureFixture[str]) 
         "has it. Fix: set state 0x80 (NudState.PERMANENT), or 0x02 (REACHABLE) for the gateway "
         "of a default route\n"
     )
-    assert capsys.readouterr().out == (
+    out = capsys.readouterr().out
+    notes = [line for line in out.splitlines(keepends=True) if line.startswith("note: ")]
+    # What the runtime does with any file comes once, after the files, before the summary.
+    assert any("devices are attached in the order of their names" in note for note in notes)
+    assert all(note.startswith("note: go-runtime: ") for note in notes)
+    assert out == (
         f"{files['good']}: 0 errors, 0 warnings, 0 info for go-runtime\n"
         + finding
         + f"{warn}: 0 errors, 1 warning, 0 info for go-runtime\n"
-        "danmodel check: 2 files, 0 invalid, 0 unreadable; "
+        + "".join(notes)
+        + "danmodel check: 2 files, 0 invalid, 0 unreadable; "
         "1 problem (0 errors, 1 warning, 0 info)\n"
     )
     assert main(["check", "--runtime", "go-runtime", "-q", files["good"], files["warn"]]) == 0

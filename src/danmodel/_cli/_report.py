@@ -205,8 +205,11 @@ class Reporter:
         quiet: bool = False,
         settings: Mapping[str, Any] | None = None,
         stream: TextIO | None = None,
+        notes: Sequence[str] = (),
     ) -> None:
         self.command = command
+        self.notes = tuple(notes)
+        """Lines about the whole run (check: what the runtime does with any file)."""
         self.format = format
         self.quiet = quiet
         self.settings = dict(settings or {})
@@ -243,8 +246,11 @@ class Reporter:
         if self.format == "json":
             json.dump(self.report(), self._out(), indent=2, ensure_ascii=False)
             print(file=self._out())
-        elif not self.quiet and (len(self.results) > 1 or self.directories):
-            print(self.summary_line(), file=self._out())
+        elif not self.quiet:
+            for note in self.notes:
+                print(f"note: {note}", file=self._out())
+            if len(self.results) > 1 or self.directories:
+                print(self.summary_line(), file=self._out())
         return status
 
     def summary(self) -> dict[str, int]:
@@ -285,6 +291,7 @@ class Reporter:
             "valid": status == EXIT_OK,
             "status": status,
             **self.settings,
+            **({"notes": list(self.notes)} if self.notes else {}),
             "summary": self.summary(),
             "directories": self.directories,
             "files": [

@@ -43,6 +43,7 @@ def run(arguments: argparse.Namespace) -> int:
         format=arguments.format,
         quiet=arguments.quiet,
         settings={"runtime": str(chosen), "strict": arguments.strict},
+        notes=[f"{chosen}: {note}" for note in chosen.notes()],
     )
     for name in each_file(arguments.files, arguments.glob, reporter):
         reporter.add(check_file(name, chosen, strict=arguments.strict))
