@@ -606,15 +606,15 @@ def test_static_ipam_and_the_ipv4_mac(host: Host) -> None:
 
 
 def test_gc_removes_the_devices_and_taps_of_attachments_gone(host: Host) -> None:
-    config = host.config()
+    config = host.config(netns=host.ns)
     for sandbox in ("s1", "s2"):
-        assert host.run("ADD", config, sandbox)[0] == 0
+        assert host.call("ADD", config, sandbox)[0] == 0
     gc = {
         **config,
         "cniVersion": "1.1.0",
         "cni.dev/valid-attachments": [{"containerID": "s1", "ifname": "eth0"}],
     }
-    status, out, err = host.run("GC", gc, "")
+    status, out, err = host.call("GC", gc, "")
     assert (status, out) == (0, None), (out, err)
     assert "GC removed device 'eth0' of sandbox 's2'" in err
     assert host.dan_file("s1").exists()
@@ -622,8 +622,98 @@ def test_gc_removes_the_devices_and_taps_of_attachments_gone(host: Host) -> None
     links = host.links()
     assert tap_name("s1", "eth0") in links
     assert tap_name("s2", "eth0") not in links
+    # host-local 1.1.1 predates CNI 1.1.0: it is not asked, and keeps the stale lease
+    assert "IPAM plugin 'host-local' predates CNI 1.1.0: no GC for it" in err
     status, out, err = host.run("STATUS", {**config, "cniVersion": "1.1.0"}, "")
     assert (status, out) == (0, None), err
     for sandbox in ("s1", "s2"):
-        assert host.run("DEL", config, sandbox)[0] == 0
+        assert host.call("DEL", config, sandbox)[0] == 0
     assert host.leases() == []
+
+
+# --- what IPAM gives, exactly ------------------------------------------------------------------
+
+SCRIPTED_IPAM = """#!/bin/sh
+env > "{record}/env.$CNI_COMMAND"
+case "$CNI_COMMAND" in
+ADD) cat "{record}/add.json" ;;
+DEL) if [ -e "{record}/del-fails" ]; then echo 'no' >&2; exit 2; fi ;;
+esac
+"""
+
+
+def scripted_ipam(host: Host, result: dict[str, Any]) -> Path:
+    """An IPAM plugin ``scripted`` in the plugin path that answers ADD with ``result``."""
+    record = host.tmp / "rec"
+    record.mkdir(exist_ok=True)
+    (record / "add.json").write_text(json.dumps(result))
+    script = host.tmp / "bin" / "scripted"
+    script.write_text(SCRIPTED_IPAM.format(record=record))
+    script.chmod(0o755)
+    return record
+
+
+def test_the_ipam_result_reaches_the_device_and_the_result(host: Host) -> None:
+    scripted_ipam(
+        host,
+        {
+            "cniVersion": VERSION,
+            "ips": [{"address": "10.6.0.9/24"}, {"address": "fd06::9/64", "gateway": "fd06::fe"}],
+            "routes": [
+                {"dst": "10.60.0.0/16", "mtu": 1300},
+                {"dst": "0.0.0.0/0", "gw": "10.6.0.254"},
+                {"dst": "::/0"},
+            ],
+            "dns": {"nameservers": ["10.6.0.53"]},
+        },
+    )
+    config = host.config(netns=host.ns, ipam={"type": "scripted"}, gatewayNeighbor=False)
+    status, result, err = host.call("ADD", config, "pod-i")
+    assert status == 0, (result, err)
+    # isGateway without a gateway from IPAM: the subnet's first address, as the bridge plugin does
+    assert result["ips"] == [
+        {"address": "10.6.0.9/24", "gateway": "10.6.0.1", "interface": 2},
+        {"address": "fd06::9/64", "gateway": "fd06::fe", "interface": 2},
+    ]
+    assert result["routes"] == [
+        {"dst": "10.60.0.0/16", "gw": "10.6.0.1", "mtu": 1300},
+        {"dst": "0.0.0.0/0", "gw": "10.6.0.254"},
+        {"dst": "::/0", "gw": "fd06::fe"},
+    ]
+    assert result["dns"] == {"nameservers": ["10.6.0.53"]}
+    assert "dan-tap: $.dns.nameservers: dropped: DAN has no DNS settings" in err
+    on_bridge = {
+        f"{a['local']}/{a['prefixlen']}"
+        for a in _ip(host.ns, "addr", "show", "dev", host.bridge)[0]["addr_info"]
+        if a.get("scope") == "global"
+    }
+    assert on_bridge == {"10.6.0.1/24", "fd06::fe/64"}
+    (device,) = danmodel.loads(host.dan_file("pod-i").read_text()).devices
+    assert [(str(r.dest), str(r.gateway), r.mtu) for r in device.network_info.routes] == [
+        ("10.60.0.0/16", "10.6.0.1", 1300),
+        ("0.0.0.0/0", "10.6.0.254", 0),
+        ("::/0", "fd06::fe", 0),
+    ]
+    # ADD again reads the same back from the file and the bridge (DNS aside)
+    status, again, err = host.call("ADD", config, "pod-i")
+    assert status == 0, (again, err)
+    assert {**again, "dns": result["dns"]} == result
+    assert host.call("CHECK", {**config, "prevResult": result}, "pod-i")[:2] == (0, None)
+    assert host.call("DEL", config, "pod-i")[:2] == (0, None)
+
+
+def test_a_bad_ipam_result_is_undone_with_ipam_del(host: Host) -> None:
+    record = scripted_ipam(
+        host, {"cniVersion": VERSION, "ips": [{"address": "10.6.0.300/24"}], "routes": 5}
+    )
+    (record / "del-fails").write_text("")
+    config = host.config(netns=host.ns, ipam={"type": "scripted"})
+    status, out, err = host.call("ADD", config, "pod-j")
+    assert (status, out["code"]) == (1, 7)
+    assert out["msg"] == "invalid result of IPAM plugin 'scripted'"
+    assert out["details"].startswith("$.ips[0].address: ")
+    assert "$.routes: " in out["details"]
+    assert (record / "env.DEL").exists()  # the lease is released (asked to be)
+    assert "dan-tap: could not undo (release the IPAM lease): no" in err
+    assert tap_name("pod-j", "eth0") not in host.links()
+    assert not host.dan_file("pod-j").exists()
