@@ -82,11 +82,20 @@ ONESHOTS: dict[str, str] = {
     ),
     "pydantic": _PEER_ONESHOT.format(here=str(HERE), module="peer_pydantic"),
     "msgspec": _PEER_ONESHOT.format(here=str(HERE), module="peer_msgspec"),
+    "danmodel validate": (
+        "import sys\nfrom danmodel.cli import main\nsys.exit(main(['validate', sys.argv[1]]))\n"
+    ),
     "import danmodel": "import danmodel",
     "import peer_pydantic": f"import sys; sys.path.insert(0, {str(HERE)!r}); import peer_pydantic",
     "import peer_msgspec": f"import sys; sys.path.insert(0, {str(HERE)!r}); import peer_msgspec",
 }
 FLOOR = "python"
+CNI_ADD = "cni ADD"
+"""The CNI plugin's ADD, run by ``cni_add.py``'s runner within the same rounds."""
+TARGETS = {"danmodel": 5.5, "danmodel validate": 6.5}
+"""Issue 16: one-shot wall time over bare ``python``, median of the per-round ratios."""
+PER_FILE_TARGET_MS = 0.15
+"""Issue 16: validating many small files in one process, per file."""
 SUBJECTS = {
     "danmodel": ("pydantic", "msgspec", "json"),
     "import danmodel": ("import peer_pydantic", "import peer_msgspec"),
@@ -118,6 +127,15 @@ def _run(code: str, path: Path, *, capture: bool = False) -> subprocess.Complete
     )
 
 
+def _cni_runner(work: Path) -> Any:
+    """``cni_add.py``'s runner of the plugin's ADD (its own bytecode cache), or None."""
+    try:
+        import cni_add
+    except ImportError:
+        return None
+    return cni_add.Runner(work)
+
+
 def time_oneshots(path: Path, rounds: int, seed: int) -> dict[str, Any]:
     """Run every one-shot ``rounds`` times; medians and per-round ratios."""
     expected = path.read_bytes()
@@ -127,12 +145,24 @@ def time_oneshots(path: Path, rounds: int, seed: int) -> dict[str, Any]:
             raise SystemExit(f"one-shot {name!r} failed:\n{done.stderr.decode()}")
         if name in ("json", "danmodel", "pydantic", "msgspec") and done.stdout != expected:
             raise SystemExit(f"one-shot {name!r} did not write the document it read")
+    names = list(ONESHOTS)
+    (path.parent / "cni").mkdir(exist_ok=True)
+    runner = _cni_runner(path.parent / "cni")
+    if runner is not None:
+        import cni_add
+
+        runner.run("ADD", cni_add.PLUGIN)  # warm-up: fills its bytecode cache
+        names.append(CNI_ADD)
     rng = random.Random(seed)
-    walls: dict[str, list[float]] = {name: [] for name in ONESHOTS}
+    walls: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(rounds):
-        order = list(ONESHOTS)
+        order = names[:]
         rng.shuffle(order)
         for name in order:
+            if name == CNI_ADD:
+                elapsed, _ = runner.run("ADD", cni_add.PLUGIN)
+                walls[name].append(elapsed / 1e6)
+                continue
             start = time.perf_counter_ns()
             done = _run(ONESHOTS[name], path)
             walls[name].append((time.perf_counter_ns() - start) / 1e6)
@@ -142,6 +172,15 @@ def time_oneshots(path: Path, rounds: int, seed: int) -> dict[str, Any]:
         name: {"median_ms": statistics.median(values), "per_round_ms": values}
         for name, values in walls.items()
     }
+    for name in result:
+        if name == FLOOR:
+            continue
+        per_round = [a / b for a, b in zip(walls[name], walls[FLOOR], strict=True)]
+        result[name][f"ratio_to {FLOOR}"] = {
+            "median": statistics.median(per_round),
+            "min": min(per_round),
+            "max": max(per_round),
+        }
     for subject, others in SUBJECTS.items():
         for other in others:
             per_round = [a / b for a, b in zip(walls[subject], walls[other], strict=True)]
@@ -151,6 +190,86 @@ def time_oneshots(path: Path, rounds: int, seed: int) -> dict[str, Any]:
                 "max": max(per_round),
             }
     return result
+
+
+def oneshot_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The one-shot targets of issue 16: the ratio to bare python, the bound, and the verdict."""
+    found = []
+    for name, bound in TARGETS.items():
+        ratio = result[name][f"ratio_to {FLOOR}"]
+        found.append(
+            {
+                "one-shot": name,
+                "bound": bound,
+                **{key: ratio[key] for key in ("median", "min", "max")},
+                "holds": ratio["median"] <= bound,
+            }
+        )
+    return found
+
+
+# One process validating many small files: in process (``danmodel.load`` in a loop, timed
+# inside the child after a first file) and through the command line (``danmodel validate
+# DIR`` less ``danmodel validate FILE``, over the files beyond the first).
+_LOAD_LOOP = """\
+import sys, time, glob, danmodel
+paths = sorted(glob.glob(sys.argv[1] + "/*.json"))
+danmodel.load(paths[0])
+start = time.perf_counter_ns()
+for path in paths:
+    danmodel.load(path)
+print((time.perf_counter_ns() - start) / len(paths) / 1e6)
+"""
+_VALIDATE = (
+    "import sys\nfrom danmodel.cli import main\nsys.exit(main(['validate', '-q', sys.argv[1]]))\n"
+)
+
+
+def time_many_files(directory: Path, path: Path, count: int, rounds: int) -> dict[str, Any]:
+    """Per-file time of validating ``count`` copies of ``path`` in one process."""
+    directory.mkdir()
+    data = path.read_bytes()
+    for index in range(count):
+        (directory / f"dan-{index:05d}.json").write_bytes(data)
+    in_process: list[float] = []
+    command_line: list[float] = []
+    _run(_VALIDATE, directory)  # warm-up
+    for _ in range(rounds):
+        done = _run(_LOAD_LOOP, directory, capture=True)
+        if done.returncode != 0:
+            raise SystemExit(f"the load loop failed:\n{done.stderr.decode()}")
+        in_process.append(float(done.stdout))
+        start = time.perf_counter_ns()
+        many = _run(_VALIDATE, directory)
+        middle = time.perf_counter_ns()
+        one = _run(_VALIDATE, path)
+        end = time.perf_counter_ns()
+        if many.returncode != 0 or one.returncode != 0:
+            raise SystemExit(f"danmodel validate failed:\n{many.stderr.decode()}")
+        command_line.append(((middle - start) - (end - middle)) / (count - 1) / 1e6)
+    return {
+        "files": count,
+        "rounds": rounds,
+        "load_ms_per_file": statistics.median(in_process),
+        "load_per_round_ms": in_process,
+        "validate_ms_per_file": statistics.median(command_line),
+        "validate_per_round_ms": command_line,
+        "target_ms": PER_FILE_TARGET_MS,
+    }
+
+
+def print_many_files(result: dict[str, Any]) -> None:
+    print(
+        f"\n== validating {result['files']} small files in one process, per file "
+        f"(median of {result['rounds']} rounds; target <= {result['target_ms']} ms)"
+    )
+    for key, label in (
+        ("load_ms_per_file", "danmodel.load in a loop"),
+        ("validate_ms_per_file", "danmodel validate DIR"),
+    ):
+        value = result[key]
+        verdict = "holds" if value <= result["target_ms"] else "MISSED"
+        print(f"    {label:26} {value:.3f} ms  {verdict}")
 
 
 def print_oneshots(result: dict[str, Any], rounds: int) -> None:
@@ -166,6 +285,13 @@ def print_oneshots(result: dict[str, Any], rounds: int) -> None:
         )
         above = "" if name == FLOOR else f"{item['median_ms'] - floor:+.1f} ms"
         print(f"    {name:22} {item['median_ms']:7.1f} ms {above:>13}  {ratios}")
+    print("  targets (median of the per-round ratios to bare python):")
+    for target in oneshot_targets(result):
+        verdict = "holds" if target["holds"] else "MISSED"
+        print(
+            f"    {target['one-shot']:22} {target['median']:5.2f}x "
+            f"[{target['min']:.2f}-{target['max']:.2f}]  target <= {target['bound']:g}x: {verdict}"
+        )
 
 
 # --- what `import danmodel` loads ----------------------------------------------------------
@@ -323,6 +449,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7, help="seed of the order (default: 7)")
     parser.add_argument("--top", type=int, default=12, help="modules listed (default: 12)")
     parser.add_argument(
+        "--files", type=int, default=1000, help="small files validated in one process (1000)"
+    )
+    parser.add_argument(
         "--imports-only", action="store_true", help="only the import checks, no timing"
     )
     parser.add_argument(
@@ -353,6 +482,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             path.write_text(documents.document(1), encoding="utf-8")
             report["oneshots"] = time_oneshots(path, options.rounds, options.seed)
             print_oneshots(report["oneshots"], options.rounds)
+            report["targets"] = oneshot_targets(report["oneshots"])
+            report["many_files"] = time_many_files(
+                Path(directory) / "many", path, options.files, max(3, options.rounds // 4)
+            )
+            print_many_files(report["many_files"])
         else:
             new_modules()  # a warm-up that fills the bytecode cache
         summary, failures = check_imports(options.top)

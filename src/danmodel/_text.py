@@ -144,24 +144,44 @@ def decode_text(data: object, source: str | None) -> str:
     return text
 
 
+class _Decoder:
+    """A JSON decoder whose hooks mark duplicate keys and NaN, and whether it met any.
+
+    Decoders are kept in a pool and reused: making one (the decoder and its C
+    scanner) costs as much as parsing a small document. Each parse takes one
+    from the pool, so concurrent parses never share the flag.
+    """
+
+    __slots__ = ("decode", "irregular")
+
+    def __init__(self) -> None:
+        self.irregular = False
+
+        def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            result = dict(pairs)
+            if len(result) != len(pairs):
+                self.irregular = True
+                return DuplicateKeys(pairs)
+            return result
+
+        def constant_hook(token: str) -> NonFinite:
+            self.irregular = True
+            return NonFinite(token)
+
+        decoder = json.JSONDecoder(object_pairs_hook=pairs_hook, parse_constant=constant_hook)
+        self.decode = decoder.decode
+
+
+_DECODERS: list[_Decoder] = []
+
+
 def parse(text: str, source: str | None) -> Parsed:
     """Parse JSON text; raise :class:`ValidationError` on anything that is not JSON."""
-    irregular = False
-
-    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal irregular
-        result = dict(pairs)
-        if len(result) != len(pairs):
-            irregular = True
-            return DuplicateKeys(pairs)
-        return result
-
-    def constant_hook(token: str) -> NonFinite:
-        nonlocal irregular
-        irregular = True
-        return NonFinite(token)
-
-    decoder = json.JSONDecoder(object_pairs_hook=pairs_hook, parse_constant=constant_hook)
+    try:
+        decoder = _DECODERS.pop()  # atomic: each thread gets its own
+    except IndexError:
+        decoder = _Decoder()
+    decoder.irregular = False
     try:
         value = decoder.decode(text)
     except json.JSONDecodeError as error:
@@ -172,4 +192,7 @@ def parse(text: str, source: str | None) -> Parsed:
         raise _fail(
             "the document holds an integer too long to read (over 4300 digits)", source
         ) from None
+    finally:
+        irregular = decoder.irregular
+        _DECODERS.append(decoder)
     return Parsed(value, irregular)
