@@ -717,3 +717,30 @@ def test_a_bad_ipam_result_is_undone_with_ipam_del(host: Host) -> None:
     assert "dan-tap: could not undo (release the IPAM lease): no" in err
     assert tap_name("pod-j", "eth0") not in host.links()
     assert not host.dan_file("pod-j").exists()
+
+
+def test_an_older_cni_version_gets_its_own_result_shape(host: Host) -> None:
+    config = host.config(netns=host.ns, cniVersion="0.4.0")
+    status, result, err = host.call("ADD", config, "pod-o")
+    assert status == 0, (result, err)
+    assert result["cniVersion"] == "0.4.0"
+    assert all("mtu" not in interface for interface in result["interfaces"])  # a 1.1.0 key
+    assert [ip["version"] for ip in result["ips"]] == ["4", "6"]
+    assert host.call("CHECK", {**config, "prevResult": result}, "pod-o")[:2] == (0, None)
+    assert host.call("DEL", config, "pod-o")[:2] == (0, None)
+    assert host.leases() == []
+
+
+def test_the_ipv4_mac_without_an_ipv4_address_is_undone(host: Host) -> None:
+    ipam = host.config()["ipam"]
+    ipam = {**ipam, "ranges": [[{"subnet": "fd99::/64"}]], "routes": [{"dst": "::/0"}]}
+    config = host.config(netns=host.ns, ipam=ipam, mac="ipv4")
+    status, out, _ = host.call("ADD", config, "pod-6")
+    assert (status, out["code"]) == (1, 7)
+    assert (
+        out["details"]
+        == '$.mac: "ipv4" needs an IPv4 address on the interface; the result has none'
+    )
+    assert host.leases() == []
+    assert tap_name("pod-6", "eth0") not in host.links()
+    assert not host.dan_file("pod-6").exists()
