@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from conftest import budget
 from danmodel import ValidationError, loads, parse_interface, strategies, to_dict
 from danmodel._fields import IFNAME, PCI_ADDRESS, SOCKET_PATH
 from danmodel.schema import json_schema, validate
@@ -38,10 +39,8 @@ from test_schema_validators import IN_PROCESS, judge_batch, judge_generated
 
 Draft202012Validator: Any = importlib.import_module("jsonschema").Draft202012Validator
 
-_THOROUGH = settings.get_current_profile_name() == "thorough"
-_PROFILE_EXAMPLES = settings().max_examples
-EXAMPLES = max(1000, _PROFILE_EXAMPLES) if _THOROUGH else _PROFILE_EXAMPLES
-"""Examples per generator and revision: at least 1,000 in CI, the profile's count locally."""
+EXAMPLES = budget("agreement")
+"""Examples per generator and revision: 1,000 in CI, the quick profile's count locally."""
 
 _AGREEMENT = settings(
     max_examples=EXAMPLES,
