@@ -119,6 +119,16 @@ class FileResult:
     """The text the problems were found in: the reporter finds their lines and columns in it
     when its format shows them (json, github), then drops it."""
 
+    @classmethod
+    def unreadable(cls, file: str, error: OSError, **details: Any) -> FileResult:
+        """The result for a file that could not be read (status 2)."""
+        return cls(
+            file=file,
+            status=EXIT_USAGE,
+            error=f"cannot read: {error.strerror or error}",
+            details=details,
+        )
+
 
 def positioned(entries: Sequence[Entry], data: bytes | str) -> tuple[Entry, ...]:
     """*entries* with the line and column of each path in *data*, where they had none.

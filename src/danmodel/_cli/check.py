@@ -7,7 +7,7 @@ import argparse
 from ..check import Profile, Severity, check
 from ._report import Entry, FileResult, Reporter, add_report_options, each_file
 from ._runtime_option import add_runtime_option, runtime_profile
-from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, label, read_input
+from ._shared import EXIT_INVALID, EXIT_OK, label, read_input
 
 __all__ = ["check_file", "register", "run"]
 
@@ -56,9 +56,7 @@ def check_file(name: str, runtime: Profile, *, strict: bool) -> FileResult:
     try:
         data = read_input(name)
     except OSError as error:
-        return FileResult(
-            file=file, status=EXIT_USAGE, error=f"cannot read: {error.strerror or error}"
-        )
+        return FileResult.unreadable(file, error)
     entries = tuple(Entry.of_finding(finding) for finding in check(data, runtime, source=file))
     threshold = {Severity.ERROR.value} | ({Severity.WARNING.value} if strict else set())
     failed = any(entry.severity in threshold for entry in entries)

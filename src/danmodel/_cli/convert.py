@@ -127,10 +127,6 @@ def _finish(arguments: argparse.Namespace, result: FileResult, **settings: objec
     return reporter.finish()
 
 
-def _cannot_read(file: str, error: OSError) -> FileResult:
-    return FileResult(file=file, status=EXIT_USAGE, error=f"cannot read: {error.strerror or error}")
-
-
 def _problems(problems: tuple[Problem, ...]) -> tuple[Entry, ...]:
     return tuple(Entry.of_problem(problem) for problem in problems)
 
@@ -146,7 +142,7 @@ def _to_agent(arguments: argparse.Namespace, runtime: Profile | None) -> FileRes
     try:
         data = read_input(arguments.file)
     except OSError as error:
-        return _cannot_read(file, error)
+        return FileResult.unreadable(file, error)
     try:
         config = loads(data, source=file)
         converted = agent.from_dan_config(
@@ -186,7 +182,7 @@ def _from_agent(arguments: argparse.Namespace, runtime: Profile | None) -> FileR
     try:
         data = read_input(arguments.file)
     except OSError as error:
-        return _cannot_read(file, error)
+        return FileResult.unreadable(file, error)
     try:
         network = agent.loads(data, source=file, format=arguments.agent_format)
         converted = agent.to_dan_config(network, devices=devices, netns=arguments.netns)
@@ -206,7 +202,7 @@ def _from_cni(
     try:
         data = read_input(name)
     except OSError as error:
-        return _cannot_read(file, error)
+        return FileResult.unreadable(file, error)
     try:
         read = cni.read_result(data, source=file)
         converted = cni.to_dan_device(

@@ -89,12 +89,7 @@ def _format(name: str, revision: int, check: bool, runtime: Profile | None) -> F
     try:
         data = read_input(name)
     except OSError as error:
-        return FileResult(
-            file=file,
-            status=EXIT_USAGE,
-            error=f"cannot read: {error.strerror or error}",
-            details={"changed": False},
-        )
+        return FileResult.unreadable(file, error, changed=False)
     try:
         config = loads(data, revision=revision, source=file)
     except ValidationError as error:

@@ -134,9 +134,7 @@ def _add(store: DanStore, arguments: argparse.Namespace) -> FileResult:
     try:
         data = read_input(name)
     except OSError as error:
-        return FileResult(
-            file=file, status=EXIT_USAGE, error=f"cannot read: {error.strerror or error}"
-        )
+        return FileResult.unreadable(file, error)
     try:
         value = _text.parse(_text.decode_text(data, file), file).value
         if isinstance(value, dict) and "devices" in value:

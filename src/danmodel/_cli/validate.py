@@ -12,7 +12,7 @@ import warnings
 from ..codec import loads
 from ..errors import IgnoredKeysWarning, ValidationError
 from ._report import Entry, FileResult, Reporter, add_report_options, each_file
-from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_revision_option, label, read_input
+from ._shared import EXIT_INVALID, EXIT_OK, add_revision_option, label, read_input
 
 __all__ = ["register", "run", "validate_file"]
 
@@ -51,12 +51,7 @@ def validate_file(name: str, *, revision: int, lenient: bool) -> FileResult:
     try:
         data = read_input(name)
     except OSError as error:
-        return FileResult(
-            file=file,
-            status=EXIT_USAGE,
-            error=f"cannot read: {error.strerror or error}",
-            details={"devices": None},
-        )
+        return FileResult.unreadable(file, error, devices=None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", IgnoredKeysWarning)
         try:
