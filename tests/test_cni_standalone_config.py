@@ -158,6 +158,7 @@ def test_netns_values(tmp_path: Path, netns: str, path: str | None) -> None:
         ({"ipam": {}}, "$.ipam.type: expected the name of an IPAM plugin, found None"),
         ({"gatewayNeighbor": True}, "$.gatewayNeighbor: needs isGateway"),
         ({"tapName": "{hash"}, "$.tapName: unbalanced braces in '{hash'"),
+        ({"tapName": "t{pod}"}, "$.tapName: unknown template field {pod}; known: {container_id}"),
         ({"runtime": "kata-2"}, "$.runtime: "),
     ],
 )

@@ -50,7 +50,7 @@ from ..errors import ValidationError
 from ..kernel import NudState
 from ..mac import MacAddress
 from . import skel
-from .plugin import _dan_conf_problem, _differences, _expand, _mac
+from .plugin import _FIELD, _TEMPLATE_FIELDS, _dan_conf_problem, _differences, _expand, _mac
 from .result import Result, read_result, to_dan_device
 
 __all__ = ["DEFAULTS", "TapConfig", "delegate", "main", "tap_config"]
@@ -81,7 +81,6 @@ _NETNS_DIR: Final = "/run/netns"
 _TUN_TYPE_TAP: Final = 2
 _EEXIST: Final = 17
 _ENODEV: Final = 19
-_EADDRNOTAVAIL: Final = 99
 _NAME: Final = "dan-tap"
 
 
@@ -157,6 +156,13 @@ def tap_config(config: Mapping[str, Any]) -> TapConfig:
         raise _invalid("bridge", found[1])
     if "{" in strings["tapName"] and "}" not in strings["tapName"]:
         raise _invalid("tapName", f"unbalanced braces in {strings['tapName']!r}")
+    for name in _FIELD.findall(strings["tapName"]):
+        if name not in _TEMPLATE_FIELDS:
+            raise _invalid(
+                "tapName",
+                f"unknown template field {{{name}}}; known: "
+                + ", ".join(f"{{{field}}}" for field in _TEMPLATE_FIELDS),
+            )
     mtu = _integer(config, "mtu", _MIN_MTU, _MAX_MTU)
     bridge_mtu = (
         mtu
