@@ -544,17 +544,28 @@ def test_the_tap_in_a_named_namespace(host: Host) -> None:
     kernel_applies(danmodel.loads(host.dan_file("pod-n").read_text()))
     check = {**config, "prevResult": result}
     assert host.call("CHECK", check, "pod-n", "net1")[:2] == (0, None)
-    # CHECK sees a changed MTU, a deleted tap
+    # CHECK sees a changed MTU, a tap set down, another namespace, a deleted tap,
+    # a link of the tap's name that is no tap
     subprocess.run(
-        ["ip", "netns", "exec", taps, "ip", "link", "set", tap, "mtu", "1500"], check=True
+        ["ip", "netns", "exec", taps, "ip", "link", "set", tap, "mtu", "1500", "down"], check=True
     )
     status, out, _ = host.call("CHECK", check, "pod-n", "net1")
     assert (status, out["code"]) == (1, 102)
-    assert f"tap {tap!r}: MTU 1500, not 9000" in out["details"]
+    assert f"tap {tap!r}: MTU 1500, not 9000; tap {tap!r}: down" in out["details"]
+    status, out, _ = host.call("CHECK", {**check, "netns": host.ns}, "pod-n", "net1")
+    assert (status, out["code"]) == (1, 102)
+    assert f"$.netns: the file's is not '/run/netns/{host.ns}'" in out["details"]
     subprocess.run(["ip", "netns", "exec", taps, "ip", "link", "del", tap], check=True)
     status, out, _ = host.call("CHECK", check, "pod-n", "net1")
     assert (status, out["code"]) == (1, 102)
     assert f"tap {tap!r}: missing" in out["details"]
+    subprocess.run(
+        ["ip", "netns", "exec", taps, "ip", "link", "add", tap, "type", "dummy"], check=False
+    )
+    if tap in host.links(taps):  # the dummy module may be missing from the kernel
+        status, out, _ = host.call("CHECK", check, "pod-n", "net1")
+        assert f"tap {tap!r}: not a tap" in out["details"]
+        subprocess.run(["ip", "netns", "exec", taps, "ip", "link", "del", tap], check=True)
     # ADD again makes the missing tap again, keeping the addresses
     status, again, err = host.call("ADD", config, "pod-n", "net1")
     assert status == 0, (again, err)

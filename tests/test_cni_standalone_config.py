@@ -303,3 +303,14 @@ def test_check_without_a_dan_file_fails_with_102(tmp_path: Path) -> None:
     status, out, _ = run("CHECK", config(tmp_path))
     assert (status, out["code"]) == (1, 102)
     assert "no device of network 'kata-dan' (ifname 'eth0')" in out["details"]
+
+
+def test_an_ipam_plugin_with_an_unreadable_version_is_not_asked_for_status(
+    tmp_path: Path,
+) -> None:
+    bin_dir = fake_ipam(tmp_path)
+    script = bin_dir / "fake-ipam"
+    script.write_text(script.read_text().replace("VERSION) echo", "VERSION) echo garbage; echo"))
+    status, out, err = run("STATUS", config(tmp_path, cniVersion="1.1.0"), str(bin_dir))
+    assert (status, out) == (0, None)
+    assert "predates CNI 1.1.0: no STATUS for it" in err
