@@ -725,7 +725,10 @@ def test_a_bad_ipam_result_is_undone_with_ipam_del(host: Host) -> None:
     assert out["details"].startswith("$.ips[0].address: ")
     assert "$.routes: " in out["details"]
     assert (record / "env.DEL").exists()  # the lease is released (asked to be)
-    assert "dan-tap: could not undo (release the IPAM lease): no" in err
+    assert (
+        "dan-tap: could not undo (release the IPAM lease): "
+        "IPAM plugin 'scripted' (DEL) failed with exit status 2: no\n"
+    ) in err
     assert tap_name("pod-j", "eth0") not in host.links()
     assert not host.dan_file("pod-j").exists()
 

@@ -676,7 +676,7 @@ def _undo(request: skel.Request, steps: list[tuple[str, Callable[[], object]]]) 
         try:
             step()
         except Exception as error:  # undo what can be undone, report the rest
-            request.log(f"{_NAME}: could not undo ({what}): {skel.error_for(error).details}")
+            request.log(f"{_NAME}: could not undo ({what}): {skel.error_for(error)}")
 
 
 def add(request: skel.Request) -> Mapping[str, Any]:
