@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn, SearchStrategy
 
 from . import strategies as ds
-from ._fields import ip_text, network_text
+from .addresses import ip_text, network_text
 from .cni import VERSIONS
 from .kernel import UINT32_MAX
 

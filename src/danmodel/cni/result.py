@@ -58,11 +58,10 @@ from .._fields import (
     Object,
     Reader,
     describe,
-    ip_text,
     meta,
     validate_by_field,
 )
-from ..addresses import IPAddress, IPInterface, IPNetwork, parse_network
+from ..addresses import IPAddress, IPInterface, IPNetwork, ip_text, parse_network
 from ..errors import IgnoredKeysWarning, Problem, ValidationError
 from ..mac import MacAddress
 
