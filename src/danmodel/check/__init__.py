@@ -94,10 +94,11 @@ class _CallableModule(types.ModuleType):
         runtime: str | Profile,
         *,
         source: str | None = None,
+        kernel: bool = False,
     ) -> list[Finding]:
         from .checker import check as run
 
-        return run(document, runtime, source=source)
+        return run(document, runtime, source=source, kernel=kernel)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -18,6 +18,8 @@ import os
 import re
 from collections.abc import Callable, Collection, Iterable
 
+import attrs
+
 from .. import _text, v1, v2
 from ..errors import ValidationError
 from . import facts as _facts
@@ -26,7 +28,7 @@ from .findings import Finding
 from .profiles import Profile, profile
 from .rules import RULES, Context, Rule, Severity
 
-__all__ = ["check", "check_file"]
+__all__ = ["check", "check_file", "kernel_findings"]
 
 
 _NUMBER = re.compile(r"(\d+)")
@@ -70,6 +72,7 @@ def check(
     runtime: str | Profile,
     *,
     source: str | None = None,
+    kernel: bool = False,
 ) -> list[Finding]:
     """The findings of ``runtime`` (a :class:`Profile` or ``NAME[@VERSION]``) on a document.
 
@@ -78,12 +81,19 @@ def check(
     as the runtime reads it; what danmodel cannot load is reported as errors
     (rules ``json-invalid`` and ``value-invalid``). A config is checked as
     :func:`danmodel.dumps` writes it. Findings come in document order.
+
+    ``kernel=True`` also applies the guest configuration the runtime sends to
+    the Linux kernel, in a throwaway network namespace (root only): see
+    :func:`kernel_findings`.
     """
     chosen = profile(runtime)
     rules = [rule for rule in RULES if rule.applies_to(chosen)]
     if isinstance(document, (v1.DanConfig, v2.DanConfig)):
         config_rules = [rule for rule in rules if rule.reads == "config"]
-        return sorted(_run(Context(profile=chosen, config=document), config_rules), key=_path_order)
+        findings = _run(Context(profile=chosen, config=document), config_rules)
+        if kernel:
+            findings += kernel_findings(document, chosen)
+        return sorted(findings, key=_path_order)
     if not isinstance(document, (str, bytes, bytearray)):
         raise TypeError(
             f"expected a DanConfig, JSON text or bytes, found {type(document).__name__}"
@@ -107,14 +117,61 @@ def check(
     if load_facts:
         value_rules = [rule for rule in rules if rule.id == "value-invalid"]
         findings += _run(Context(profile=chosen, facts=load_facts), value_rules)
+    if kernel and raw.config is not None:
+        findings += [
+            attrs.evolve(finding, path=raw.to_document(finding.path))
+            for finding in kernel_findings(raw.config, chosen)
+        ]
     findings.sort(key=_path_order)
     return findings
 
 
-def check_file(path: str | os.PathLike[str], runtime: str | Profile) -> list[Finding]:
+def kernel_findings(config: v1.DanConfig | v2.DanConfig, runtime: Profile) -> list[Finding]:
+    """What the Linux kernel does with the messages ``runtime`` sends for ``config``.
+
+    The messages are applied as the agent applies them to guest-like links of
+    a throwaway network namespace (:mod:`danmodel.netlink`): each request the
+    kernel refuses is an error (``kernel-refused``), a request the agent
+    itself would fail an error (``agent-failed``), and a setting the kernel
+    accepted but dropped a warning (``kernel-dropped``). Needs root and the
+    ``netlink`` extra; raises :class:`~danmodel.netlink.KernelUnavailableError`
+    without them.
+    """
+    from .. import netlink
+
+    try:
+        messages = netlink.messages_for(config, runtime=str(runtime))
+    except ValidationError:
+        return []  # a config the runtime cannot convert: the static rules say why
+    with netlink.guest_for(messages) as guest:
+        applied = netlink.apply(messages, guest.netns)
+    rules = {rule.id: rule for rule in RULES if rule.reads == "kernel"}
+    found = [
+        (
+            rules["kernel-refused" if outcome.refused else "agent-failed"],
+            outcome.path,
+            f"`{outcome.request}`: {outcome.error}",
+        )
+        for outcome in applied.failures
+    ] + [(rules["kernel-dropped"], problem.path, problem.message) for problem in applied.dropped]
+    return [
+        Finding(
+            rule=rule.id,
+            severity=rule.severity,
+            path=path,
+            message=f"{text}: {rule.behaviour}",
+            fix=rule.fix,
+        )
+        for rule, path, text in found
+    ]
+
+
+def check_file(
+    path: str | os.PathLike[str], runtime: str | Profile, *, kernel: bool = False
+) -> list[Finding]:
     """The findings of ``runtime`` on the file at ``path``; see :func:`check`.
 
     An unreadable path raises ``OSError`` as usual.
     """
     data, source = _text.read_document(path)
-    return check(data, runtime, source=source)
+    return check(data, runtime, source=source, kernel=kernel)

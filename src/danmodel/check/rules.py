@@ -120,7 +120,7 @@ class Rule:
     fix: str | None
     """How to avoid it, when there is a way."""
     find: Finder = attrs.field(repr=False)
-    reads: Literal["document", "config"] = "config"
+    reads: Literal["document", "config", "kernel"] = "config"
     """What the rule looks at: the JSON document (only when checking a file or text), or
     the loaded config (also when checking a model object)."""
     since: Version | None = None
@@ -526,6 +526,11 @@ def _rule(
         since=since,
         before=before,
     )
+
+
+def _found_by_the_kernel(context: Context) -> Iterable[Hit]:
+    """The kernel rules have no static finder: :func:`danmodel.check.checker.kernel_findings`."""
+    return ()
 
 
 _UNKNOWN_KEY = _facts("unknown-key", lambda fact: f"unknown key {key_text(fact.text)}", _rename_fix)
@@ -1263,6 +1268,42 @@ RULES: tuple[Rule, ...] = (
         "add an address or a link route covering the gateway, or set the route flag "
         "RTNH_F_ONLINK (0x4)",
         _unreachable_gateway,
+    ),
+    # --- what the kernel answers, with check(..., kernel=True) ---
+    *(
+        Rule(
+            reads="kernel",
+            id=id,
+            runtime=None,
+            severity=severity,
+            input=input,
+            behaviour=behaviour,
+            fix=fix,
+            find=_found_by_the_kernel,
+        )
+        for id, severity, input, behaviour, fix in (
+            (
+                "kernel-refused",
+                E,
+                "a request the Linux kernel refuses (`check --kernel`)",
+                "the agent fails on the kernel's error, so the sandbox fails",
+                "change the value so the kernel accepts it",
+            ),
+            (
+                "agent-failed",
+                E,
+                "a message the agent cannot turn into a request (`check --kernel`)",
+                "the agent fails, so the sandbox fails",
+                "give the value the agent needs (an address it can parse, a link it can find)",
+            ),
+            (
+                "kernel-dropped",
+                W,
+                "a setting the kernel accepts, then no longer holds (`check --kernel`)",
+                "the guest does not have it, and nothing reports it",
+                None,
+            ),
+        )
     ),
 )
 """Every rule, in the order of the docs table."""
