@@ -671,7 +671,9 @@ def test_the_bases_have_no_findings(base: dict[str, Any], runtime: str) -> None:
 
 
 def test_every_rule_has_a_case() -> None:
-    assert sorted({case[0] for case in CASES}) == sorted({rule.id for rule in RULES})
+    # The kernel's own rules have their cases in test_check_kernel.py.
+    static = {rule.id for rule in RULES if rule.reads != "kernel"}
+    assert sorted({case[0] for case in CASES}) == sorted(static)
 
 
 @pytest.mark.parametrize(
