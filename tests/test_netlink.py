@@ -204,6 +204,7 @@ def test_neighbors_state_zero_is_permanent_and_no_ip_is_an_agent_error() -> None
             neighbors=[
                 {"ip_address": "10.0.0.7/32", "hardware_addr": "02:00:00:00:00:77"},
                 {"ip_address": "10.0.0.8", "hardware_addr": "02:00:00:00:00:88", "state": 128},
+                {"ip_address": "10.0.0.9/32", "state": 128},
             ],
         )
     )
@@ -211,10 +212,12 @@ def test_neighbors_state_zero_is_permanent_and_no_ip_is_an_agent_error() -> None
     with netlink.guest_for(messages) as guest:
         applied = netlink.apply(messages, guest.netns)
         device = netlink.snapshot(guest.netns, "net0", device=v2.HostTap(tap_name="tap0"))
-    [failure] = applied.failures
-    assert failure.path == "$.devices[0].network_info.neighbors[1].ip_address"
-    assert failure.errno is None
-    assert failure.error == "the neighbor has no IP address"
+    no_ip, no_mac = applied.failures
+    assert no_ip.path == "$.devices[0].network_info.neighbors[1].ip_address"
+    assert no_ip.errno is None
+    assert no_ip.error == "the neighbor has no IP address"
+    assert no_mac.path == "$.devices[0].network_info.neighbors[2].hardware_addr"
+    assert (no_mac.errno, no_mac.error) == (errno.EINVAL, "No link layer address given")
     [neighbor] = device.network_info.neighbors
     assert (str(neighbor.ip_address), neighbor.state) == ("10.0.0.7/32", 0x80)
 

@@ -642,6 +642,7 @@ def _add_neighbors(
             "state": f"{path}.state",
             "flag": f"{path}.flags",
             "lladdr": f"{path}.{mac_key}",
+            "link layer": f"{path}.{mac_key}",
             "address": f"{path}.{ip_key}",
         }
         run.call("neighbor", path, request, words, lambda f=fields: run.ipr.neigh("add", **f))
