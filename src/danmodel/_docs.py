@@ -16,7 +16,10 @@ ROUTES = "Routes through the guest interface."
 NEIGHBORS = "Static ARP/NDP neighbors of the guest interface."
 DEST = 'Destination network, ip/prefix without host bits; "" (None) for the default route.'
 GATEWAY = 'Next hop IP; "" (None) for none.'
-SOURCE = 'Preferred source IP; "" (None) for none.'
+SOURCE = (
+    'Route source, passed to the agent verbatim, which reads a plain IP as a /32 (/128) '
+    'source prefix, not as a preferred source; "" (None) for none.'
+)
 SCOPE = "Route scope (RT_SCOPE_*: universe 0, site 200, link 253, host 254, nowhere 255)."
 ROUTE_FLAGS = "Route flags (RTNH_F_*); revision 2 (Kata 3.15)."
 ROUTE_MTU = "Route MTU, 0 for unset; revision 2 (Kata 3.17)."
