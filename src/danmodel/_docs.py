@@ -17,7 +17,7 @@ NEIGHBORS = "Static ARP/NDP neighbors of the guest interface."
 DEST = 'Destination network, ip/prefix without host bits; "" (None) for the default route.'
 GATEWAY = 'Next hop IP; "" (None) for none.'
 SOURCE = (
-    'Route source, passed to the agent verbatim, which reads a plain IP as a /32 (/128) '
+    "Route source, passed to the agent verbatim, which reads a plain IP as a /32 (/128) "
     'source prefix, not as a preferred source; "" (None) for none.'
 )
 SCOPE = "Route scope (RT_SCOPE_*: universe 0, site 200, link 253, host 254, nowhere 255)."
