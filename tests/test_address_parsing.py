@@ -10,12 +10,14 @@ standard library.
 from __future__ import annotations
 
 import ipaddress
+import itertools
+from typing import Any
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from danmodel._fields import ip_text
+from danmodel import addresses
 from danmodel.addresses import parse_interface, parse_ip, parse_network
 
 # Texts near the IPv4 grammar: digits (ASCII and not), dots, signs, spaces, slashes.
@@ -137,5 +139,141 @@ def test_ip_text_is_str_but_for_mapped_addresses(value: int, prefix: int) -> Non
     interface = ipaddress.IPv6Interface((value, prefix))
     mapped = address.ipv4_mapped
     expected = str(address) if mapped is None else f"::ffff:{mapped}"
-    assert ip_text(address) == expected
-    assert ip_text(interface) == f"{expected}/{prefix}"
+    assert addresses.ip_text(address) == expected
+    assert addresses.ip_text(interface) == f"{expected}/{prefix}"
+
+
+# --- the fast construction and its self-check -----------------------------------------------------
+
+
+def _standard_interface(value: int, prefix: int, version: int) -> object:
+    return (ipaddress.IPv4Interface if version == 4 else ipaddress.IPv6Interface)((value, prefix))
+
+
+def _v4_or_v6() -> st.SearchStrategy[tuple[int, int, int]]:
+    v4 = st.tuples(st.just(4), st.integers(0, 2**32 - 1), st.integers(0, 32))
+    v6 = st.tuples(st.just(6), _IPV6_VALUES | st.integers(0, 2**128 - 1), st.integers(0, 128))
+    return v4 | v6
+
+
+def test_the_self_check_passes_on_this_python() -> None:
+    assert addresses.fast_paths_agree()
+    addresses.parse_ip("10.0.0.1")
+    assert addresses.FAST is True
+
+
+@given(_v4_or_v6())
+@example((4, 0x0A000004, 31))
+@example((4, 0xFFFFFFFF, 32))
+@example((6, 1, 127))
+@example((6, 2**128 - 1, 128))
+def test_parsed_objects_are_the_standard_ones(case: tuple[int, int, int]) -> None:
+    import copy
+    import pickle
+
+    version, value, prefix = case
+    standard: Any = _standard_interface(value, prefix, version)
+    if version == 4:
+        address_text = str(ipaddress.IPv4Address(value))
+    else:
+        address_text = str(ipaddress.IPv6Address(value))
+    ours = parse_interface(f"{address_text}/{prefix}")
+    assert addresses._same(ours, standard)
+    assert addresses._same(ours.network, standard.network)
+    assert ours.hostmask == standard.hostmask
+    first = itertools.islice(ours.network.hosts(), 3)
+    assert list(first) == list(itertools.islice(standard.network.hosts(), 3))
+    assert pickle.loads(pickle.dumps(ours)) == standard
+    assert copy.deepcopy(ours) == standard
+    assert {ours: 1}[standard] == 1
+    network = standard.network
+    parsed_network = parse_network(str(network))
+    assert addresses._same(parsed_network, network)
+    assert pickle.loads(pickle.dumps(parsed_network)) == network
+    plain = parse_ip(address_text)
+    assert addresses._same(plain, ipaddress.ip_address(address_text))
+
+
+@given(_v4_or_v6())
+def test_fast_text_is_the_reference_text(case: tuple[int, int, int]) -> None:
+    version, value, prefix = case
+    interface: Any = _standard_interface(value, prefix, version)
+    ip_text_of, network_text_of = addresses.text_functions()
+    assert ip_text_of(interface) == addresses.ip_text(interface)
+    assert ip_text_of(interface.ip) == addresses.ip_text(interface.ip)
+    assert network_text_of(interface.network) == addresses.network_text(interface.network)
+    # And the reference text is what the standard library prints (but for mapped IPv6).
+    if version == 4 or interface.ip.ipv4_mapped is None:
+        assert addresses.ip_text(interface) == str(interface)
+
+
+# Prefix texts near the grammar: danmodel takes only 0..width in plain ASCII decimal.
+_PREFIX_TEXT = st.integers(0, 130).map(str) | st.sampled_from(
+    ["", "024", "00", "+24", " 24", "24 ", "\u0662\u0664", "2_4", "255.255.255.0", "0x18", "-1"]
+)
+
+
+def _reference_interface(text: str) -> object:
+    """ipaddress, with danmodel's own rules: a prefix in plain decimal, no zone id."""
+    _, slash, prefix = text.partition("/")
+    if not slash or "%" in text:
+        return None
+    if not (prefix.isascii() and prefix.isdigit()) or (len(prefix) > 1 and prefix[0] == "0"):
+        return None
+    try:
+        return ipaddress.ip_interface(text)
+    except ValueError:
+        return None
+
+
+@given((_IPV4_TEXT | _IPV6_TEXT | _OCTETS | _NEAR_IPV6), _PREFIX_TEXT)
+@example("10.0.0.1", "024")
+@example("10.0.0.1", "33")
+@example("::1", "129")
+@example("fe80::1%eth0", "64")
+def test_interface_text_near_the_grammar(address: str, prefix: str) -> None:
+    text = f"{address}/{prefix}"
+    try:
+        ours: object = parse_interface(text)
+    except ValueError:
+        ours = None
+    theirs = _reference_interface(text)
+    assert ours == theirs
+    if theirs is not None:
+        assert addresses._same(ours, theirs)
+
+
+def test_the_standard_constructors_serve_when_the_self_check_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(addresses, "fast_paths_agree", lambda: False)
+    addresses._choose()
+    try:
+        assert addresses.FAST is False
+        assert addresses.text_functions() == (addresses.ip_text, addresses.network_text)
+        interface = parse_interface("10.0.0.5/24")
+        assert addresses._same(interface, ipaddress.IPv4Interface("10.0.0.5/24"))
+        assert addresses._same(
+            parse_network("2001:db8::/32"), ipaddress.ip_network("2001:db8::/32")
+        )
+        assert parse_ip("10.0.0.1") == ipaddress.IPv4Address("10.0.0.1")
+        with pytest.raises(ValueError, match="expected an IPv4 or IPv6 address"):
+            parse_ip("010.0.0.1")
+        with pytest.raises(ValueError, match="host bits set"):
+            parse_network("10.0.0.1/8")
+    finally:
+        monkeypatch.undo()
+        addresses._choose()
+    assert addresses.FAST is True
+
+
+def test_a_differing_construction_fails_the_self_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A future Python that sets one more attribute in IPv4Interface.__init__ must be noticed.
+    original = ipaddress.IPv4Interface.__init__
+
+    def init(self: Any, address: object) -> None:
+        original(self, address)
+        self.extra = True
+
+    monkeypatch.setattr(ipaddress.IPv4Interface, "__init__", init)
+    assert not addresses.fast_paths_agree()

@@ -36,6 +36,7 @@ from _socket import AF_INET6 as _AF_INET6
 from _socket import inet_ntop as _inet_ntop
 from _socket import inet_pton as _inet_pton
 from collections.abc import Callable
+from functools import cached_property
 from ipaddress import (
     AddressValueError,
     IPv4Address,
@@ -409,13 +410,20 @@ _V4_TEXTS = (
 
 
 def _state(value: object) -> dict[str, object]:
-    """Everything an ``ipaddress`` object holds: its slots and its ``__dict__``."""
+    """Everything an ``ipaddress`` object holds: its slots and its ``__dict__``.
+
+    Values of cached properties (``hostmask``, ...) are left out: they are
+    derived from the rest when first asked for.
+    """
+    kind = type(value)
     state: dict[str, object] = {}
-    for klass in type(value).__mro__:
+    for klass in kind.__mro__:
         for name in klass.__dict__.get("__slots__", ()):
             if name not in ("__weakref__", "__dict__") and hasattr(value, name):
                 state[name] = getattr(value, name)
-    state.update(getattr(value, "__dict__", {}))
+    for name, item in getattr(value, "__dict__", {}).items():
+        if not isinstance(getattr(kind, name, None), cached_property):
+            state[name] = item
     return state
 
 
