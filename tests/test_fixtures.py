@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,11 @@ VALID = (
     ' "device": {"type": "host-tap", "tap_name": "tap0"},'
     ' "network_info": {"interface": {"ip_addresses": ["10.0.0.2/24"]}}}]}'
 )
+
+
+def _unpositioned(text: str) -> str:
+    """CLI output without the ``(line L, column C)`` of each problem (tested elsewhere)."""
+    return re.sub(r" \(line \d+, column \d+\)", "", text)
 
 
 def _problems(path: Path, **kwargs: object) -> dict[str, str]:
@@ -137,6 +143,7 @@ def test_cli_valid(valid_file: Path, capsys: pytest.CaptureFixture[str]) -> None
 def test_cli_invalid(invalid_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(invalid_file)]) == 1
     out, _ = capsys.readouterr()
+    out = _unpositioned(out)
     lines = out.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith(f"{invalid_file}: $.netns: ")
@@ -154,6 +161,7 @@ def test_cli_syntax_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_cli_upstream_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(COMMIT_EXAMPLE), str(GO_VFIO)]) == 1
     out, _ = capsys.readouterr()
+    out = _unpositioned(out)
     *lines, summary = out.splitlines()
     assert summary.startswith("danmodel validate: 2 files, 2 invalid")
     prefixes = [
@@ -172,6 +180,7 @@ def test_cli_upstream_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_lenient_reports_ignored_keys(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--lenient", str(GO_VFIO)]) == 0
     out, _ = capsys.readouterr()
+    out = _unpositioned(out)
     lines = out.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith(f"{GO_VFIO}: $.devices[0].network_info.Neighbors: unknown key")
@@ -181,6 +190,7 @@ def test_cli_lenient_reports_ignored_keys(capsys: pytest.CaptureFixture[str]) ->
 def test_cli_revision_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--revision", "1", "--lenient", str(GO_VFIO)]) == 1
     out, _ = capsys.readouterr()
+    out = _unpositioned(out)
     assert f"{GO_VFIO}: $.devices[0].device.type: " in out
 
 
@@ -189,6 +199,7 @@ def test_cli_valid_and_invalid(
 ) -> None:
     assert main(["validate", str(valid_file), str(invalid_file)]) == 1
     out, _ = capsys.readouterr()
+    out = _unpositioned(out)
     assert f"{valid_file}: valid" in out
     assert f"{invalid_file}: $.netns: " in out
 
@@ -199,11 +210,13 @@ def test_cli_unreadable(
     missing = tmp_path / "missing.json"
     assert main(["validate", str(missing)]) == 2
     out, err = capsys.readouterr()
+    out = _unpositioned(out)
     assert out == ""
     assert err.startswith(f"{missing}: cannot read")
     # unreadable wins over invalid; the other files are still checked
     assert main(["validate", str(missing), str(invalid_file)]) == 2
     out, _ = capsys.readouterr()
+    out = _unpositioned(out)
     assert f"{invalid_file}: $.netns: " in out
     (tmp_path / "empty").mkdir()
     assert main(["validate", str(tmp_path / "empty")]) == 2  # a directory with no file to read
@@ -271,7 +284,7 @@ def test_cli_subprocess(valid_file: Path, invalid_file: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 1
-    lines = result.stdout.splitlines()
+    lines = _unpositioned(result.stdout).splitlines()
     assert lines[0] == f"{valid_file}: valid (revision 2, 1 device)"
     assert lines[1].startswith(f"{invalid_file}: $.netns: ")
     assert lines[2].startswith(f"{invalid_file}: $.extra: unknown key")

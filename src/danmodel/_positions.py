@@ -30,9 +30,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-__all__ = ["locate", "steps"]
+import attrs
+
+from .errors import Problem
+
+__all__ = ["locate", "positioned", "steps"]
 
 _Step = str | int
 
@@ -247,3 +251,14 @@ def _line_columns(text: str, offsets: dict[str, int]) -> dict[str, tuple[int, in
         counted = offset
         result[path] = (line, offset - line_start + 1)
     return result
+
+
+def positioned(problems: Sequence[Problem], text: str) -> tuple[Problem, ...]:
+    """*problems* with the line and column of their paths in *text*, where they had none."""
+    found = locate(text, [problem.path for problem in problems if problem.line is None])
+    return tuple(
+        problem
+        if problem.line is not None or problem.path not in found
+        else attrs.evolve(problem, line=found[problem.path][0], column=found[problem.path][1])
+        for problem in problems
+    )

@@ -25,6 +25,7 @@ import attrs
 
 from ._fast_reader import Invalid, fast_reader
 from ._fields import FAILED, Object, Observer, Reader
+from ._positions import positioned
 from .errors import IgnoredKeysWarning, Problem, ValidationError
 
 __all__ = ["Outcome", "read", "read_or_raise"]
@@ -70,6 +71,7 @@ def read_or_raise(
     irregular: bool = True,
     stacklevel: int = 2,
     notes: Callable[[object], Sequence[Problem]] | None = None,
+    text: str | None = None,
 ) -> Any:
     """The value read as ``root``, or a :class:`ValidationError` listing every problem.
 
@@ -77,7 +79,9 @@ def read_or_raise(
     :func:`danmodel._text.parse` found); a regular document read strictly
     takes the fast path. ``notes`` adds problems about the whole document
     (a hint for a common mistake) when it fails. Ignored keys are reported in
-    an :class:`IgnoredKeysWarning`, ``stacklevel`` frames up.
+    an :class:`IgnoredKeysWarning`, ``stacklevel`` frames up. With the JSON
+    ``text`` the value was parsed from, problems and ignored keys carry their
+    line and column, found only when there is something to report.
     """
     if strict and not irregular:
         try:
@@ -89,7 +93,10 @@ def read_or_raise(
         problems = list(outcome.problems)
         if notes is not None:
             problems.extend(notes(value))
+        if text is not None:
+            problems = list(positioned(problems, text))
         raise ValidationError(problems, source=source, omitted=outcome.omitted)
     if outcome.ignored:
-        warnings.warn(IgnoredKeysWarning(outcome.ignored, source=source), stacklevel=stacklevel + 1)
+        ignored = outcome.ignored if text is None else positioned(outcome.ignored, text)
+        warnings.warn(IgnoredKeysWarning(ignored, source=source), stacklevel=stacklevel + 1)
     return outcome.value

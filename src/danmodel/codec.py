@@ -195,6 +195,7 @@ def _read(
     source: str | None,
     stacklevel: int,
     irregular: bool = False,
+    text: str | None = None,
 ) -> Any:
     """Read ``value`` as ``root`` (a config of ``revision`` by default).
 
@@ -221,6 +222,7 @@ def _read(
         irregular=irregular,
         stacklevel=stacklevel,
         notes=_device_root if is_config else None,
+        text=text,
     )
 
 
@@ -274,6 +276,7 @@ def _loads(
         source=source,
         stacklevel=stacklevel,
         irregular=parsed.irregular,
+        text=text,
     )
     return config
 
