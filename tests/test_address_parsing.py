@@ -20,6 +20,14 @@ from hypothesis import strategies as st
 from danmodel import addresses
 from danmodel.addresses import parse_interface, parse_ip, parse_network
 
+
+@pytest.fixture(autouse=True)
+def _checked() -> None:
+    """The fast paths in use (the self-check runs after the first addresses otherwise)."""
+    if addresses.FAST is None:
+        addresses._choose()
+
+
 # Texts near the IPv4 grammar: digits (ASCII and not), dots, signs, spaces, slashes.
 _NEAR_IPV4 = st.text(alphabet="0123456789.+- /x\u0663\uff11", max_size=20)
 _IPV4_TEXT = st.ip_addresses(v=4).map(str)
@@ -156,10 +164,41 @@ def _v4_or_v6() -> st.SearchStrategy[tuple[int, int, int]]:
     return v4 | v6
 
 
+@pytest.fixture
+def before_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module as a new process has it: no self-check yet, no address built."""
+    monkeypatch.setattr(addresses, "FAST", None)
+    monkeypatch.setattr(addresses, "_built", 0)
+    for name in ("v4_address", "v6_address", "v4_interface", "v6_interface"):
+        monkeypatch.setattr(addresses, f"_build_{name}", getattr(addresses, f"_first_{name}"))
+    monkeypatch.setattr(addresses, "_build_v4_network", addresses._first_v4_network)
+    monkeypatch.setattr(addresses, "_build_v6_network", addresses._first_v6_network)
+    monkeypatch.setattr(addresses, "_ipv4_value", addresses._first_ipv4_value)
+
+
 def test_the_self_check_passes_on_this_python() -> None:
     assert addresses.fast_paths_agree()
-    addresses.parse_ip("10.0.0.1")
     assert addresses.FAST is True
+
+
+@pytest.mark.usefixtures("before_the_check")
+def test_the_first_addresses_are_built_the_standard_way_then_the_check_runs() -> None:
+    for index in range(addresses.CHECK_AFTER):
+        text = f"10.0.{index // 256}.{index % 256}/24"
+        assert addresses._same(parse_interface(text), ipaddress.IPv4Interface(text))
+        assert addresses.FAST is None
+    assert addresses.text_functions() == (addresses.ip_text, addresses.network_text)
+    assert addresses._same(parse_network("2001:db8::/32"), ipaddress.ip_network("2001:db8::/32"))
+    assert addresses.FAST is True
+    assert addresses.text_functions() != (addresses.ip_text, addresses.network_text)
+
+
+@pytest.mark.usefixtures("before_the_check")
+@given(_NEAR_IPV4 | _IPV4_TEXT | _IPV6_TEXT | _NEAR_IPV6 | _OCTETS)
+def test_before_the_check_parse_ip_agrees_with_ipaddress(text: str) -> None:
+    addresses._built = 0  # stay before the check for every example
+    assert _ours_address(text) == _stdlib_address(text)
+    assert type(_ours_address(text)) is type(_stdlib_address(text))
 
 
 @given(_v4_or_v6())

@@ -55,7 +55,7 @@ _TEXT_KINDS = (STRING, NONEMPTY_STRING, IFNAME, SOCKET_PATH, PCI_ADDRESS)
 _INTEGER_KINDS = (UINT32, UINT64)
 
 _Writer = Callable[[Any], str]
-_WRITERS: dict[tuple[type, str, str | None], _Writer] = {}
+_WRITERS: dict[tuple[type, str, str | None, bool | None], _Writer] = {}
 
 
 class _Source:
@@ -160,8 +160,11 @@ def _object(cls: type, value: str, indent: str, source: _Source, tag: str | None
 
 
 def _writer(cls: type, indent: str, tag: str | None = None) -> _Writer:
-    """The writer of an object of ``cls`` at ``indent``, after a ``"type"`` key if ``tag``."""
-    key = (cls, indent, tag)
+    """The writer of an object of ``cls`` at ``indent``, after a ``"type"`` key if ``tag``.
+
+    Made again once the address self-check has run, to write addresses the fast way.
+    """
+    key = (cls, indent, tag, addresses.FAST)
     found = _WRITERS.get(key)
     if found is not None:
         return found

@@ -378,9 +378,10 @@ def _fast_network_text(network: Any) -> str:
 
 
 def text_functions() -> tuple[Callable[[Any], str], Callable[[Any], str]]:
-    """The fastest :func:`ip_text` and :func:`network_text` that the self-check allows."""
-    if FAST is None:
-        _choose()
+    """The fastest :func:`ip_text` and :func:`network_text` that the self-check allows.
+
+    The standard ones until the self-check has run (see :data:`FAST`).
+    """
     if FAST:
         return _fast_ip_text, _fast_network_text
     return ip_text, network_text
@@ -409,20 +410,36 @@ _V4_TEXTS = (
 )
 
 
+_LAYOUTS: dict[type, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _layout(kind: type) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The slots of a class (its bases' too) and the names of its cached properties."""
+    found = _LAYOUTS.get(kind)
+    if found is None:
+        slots: list[str] = []
+        cached: set[str] = set()
+        for klass in kind.__mro__:
+            for name in klass.__dict__.get("__slots__", ()):
+                if name not in ("__weakref__", "__dict__") and name not in slots:
+                    slots.append(name)
+            cached.update(
+                name for name, item in vars(klass).items() if isinstance(item, cached_property)
+            )
+        found = _LAYOUTS.setdefault(kind, (tuple(slots), frozenset(cached)))
+    return found
+
+
 def _state(value: object) -> dict[str, object]:
     """Everything an ``ipaddress`` object holds: its slots and its ``__dict__``.
 
     Values of cached properties (``hostmask``, ...) are left out: they are
     derived from the rest when first asked for.
     """
-    kind = type(value)
-    state: dict[str, object] = {}
-    for klass in kind.__mro__:
-        for name in klass.__dict__.get("__slots__", ()):
-            if name not in ("__weakref__", "__dict__") and hasattr(value, name):
-                state[name] = getattr(value, name)
+    slots, cached = _layout(type(value))
+    state = {name: getattr(value, name) for name in slots if hasattr(value, name)}
     for name, item in getattr(value, "__dict__", {}).items():
-        if not isinstance(getattr(kind, name, None), cached_property):
+        if name not in cached:
             state[name] = item
     return state
 
@@ -468,6 +485,9 @@ def fast_paths_agree() -> bool:
     the objects built, their state, how they compare, hash, print and pickle,
     and their canonical text.
     """
+    if not _V6_MASKS:
+        _V4_MASKS[:] = _masks(IPv4Address, 32)
+        _V6_MASKS[:] = _masks(IPv6Address, 128)
     for text in _V4_TEXTS:
         try:
             expected: int | None = int(IPv4Address(text))
@@ -505,8 +525,6 @@ def _choose() -> None:
     """Pick the fast constructors if :func:`fast_paths_agree`, else the standard ones."""
     global _build_v4_interface, _build_v6_interface, _build_v4_network, _build_v6_network
     global _build_v4_address, _build_v6_address, _ipv4_value, FAST
-    _V4_MASKS[:] = _masks(IPv4Address, 32)
-    _V6_MASKS[:] = _masks(IPv6Address, 128)
     try:
         agree = fast_paths_agree()
     except Exception:  # anything unexpected: the standard way
@@ -524,45 +542,65 @@ def _choose() -> None:
         _ipv4_value = _ipv4_int
 
 
-def _first_v4_address(value: int) -> IPv4Address:
+# Until then, the first addresses are built by the standard constructors: a process that
+# reads a small document (a CNI plugin, a one-shot validation) never pays for the check.
+CHECK_AFTER = 256
+"""Addresses built the standard way before the self-check runs and the fast way may start."""
+_built = 0
+
+
+def _due() -> bool:
+    """Count one address built the standard way; True (after choosing) when the check is due."""
+    global _built
+    _built += 1
+    if _built <= CHECK_AFTER:
+        return False
     _choose()
-    return _build_v4_address(value)
+    return True
+
+
+def _first_v4_address(value: int) -> IPv4Address:
+    return _build_v4_address(value) if _due() else IPv4Address(value)
 
 
 def _first_v6_address(value: int) -> IPv6Address:
-    _choose()
-    return _build_v6_address(value)
+    return _build_v6_address(value) if _due() else IPv6Address(value)
 
 
 def _first_v4_interface(value: int, prefix: int) -> IPv4Interface:
-    _choose()
-    return _build_v4_interface(value, prefix)
+    return _build_v4_interface(value, prefix) if _due() else IPv4Interface((value, prefix))
 
 
 def _first_v6_interface(value: int, prefix: int) -> IPv6Interface:
-    _choose()
-    return _build_v6_interface(value, prefix)
+    return _build_v6_interface(value, prefix) if _due() else IPv6Interface((value, prefix))
 
 
 def _first_v4_network(value: int, prefix: int, given: int) -> IPv4Network:
-    _choose()
-    return _build_v4_network(value, prefix, given)
+    if _due():
+        return _build_v4_network(value, prefix, given)
+    return IPv4Network((given, prefix), strict=False)
 
 
 def _first_v6_network(value: int, prefix: int, given: int) -> IPv6Network:
-    _choose()
-    return _build_v6_network(value, prefix, given)
+    if _due():
+        return _build_v6_network(value, prefix, given)
+    return IPv6Network((given, prefix), strict=False)
 
 
 def _first_ipv4_value(text: str) -> int | None:
-    _choose()
-    return _ipv4_value(text)
+    """Before the check: the value ``IPv4Address`` reads, or None."""
+    if FAST is not None:
+        return _ipv4_value(text)
+    try:
+        return int(IPv4Address(text))
+    except AddressValueError:
+        return None
 
 
 FAST: bool | None = None
-"""Whether the fast constructors are in use; None until the first parse decides."""
+"""Whether the fast constructors are in use; None until the self-check has run."""
 
-# Until the first parse, these run the self-check and then rebind themselves.
+# Until the self-check, these count the addresses built; after it they are rebound.
 _build_v4_address: Callable[[int], IPv4Address] = _first_v4_address
 _build_v6_address: Callable[[int], IPv6Address] = _first_v6_address
 _build_v4_interface: Callable[[int, int], IPv4Interface] = _first_v4_interface
