@@ -631,9 +631,28 @@ CASES: list[tuple[str, str, str, str, str, str]] = [
         _edit(RS, (DEV + "device.queue_num", 0)),
     ),
     (
+        # the kernel refuses the second one: EEXIST (IPv4, same prefix)
         "kernel-duplicate-address",
         "runtime-rs",
         E,
+        f"{P_NI}.interface.ip_addresses[1]",
+        _edit(RS, (IF + "ip_addresses.1", "10.10.0.5/24")),
+        _edit(RS, (IF + "ip_addresses.1", "10.10.0.5/16")),  # another prefix: accepted
+    ),
+    (
+        # the kernel refuses the second IPv6 one whatever its prefix: EEXIST
+        "kernel-duplicate-address",
+        "runtime-rs",
+        E,
+        f"{P_NI}.interface.ip_addresses[2]",
+        _edit(RS, (IF + "ip_addresses.1", "fd00::5/64"), (IF + "ip_addresses.2", "fd00::5/80")),
+        _edit(RS, (IF + "ip_addresses.1", "fd00::5/64"), (IF + "ip_addresses.2", "fd00::6/80")),
+    ),
+    (
+        # on two links the kernel accepts it
+        "kernel-address-shared",
+        "runtime-rs",
+        W,
         "$.devices[1].network_info.interface.ip_addresses[0]",
         _edit(RS, ("devices.1", SECOND)),
         _edit(
@@ -641,6 +660,118 @@ CASES: list[tuple[str, str, str, str, str, str]] = [
             ("devices.1", SECOND),
             ("devices.1.network_info.interface.ip_addresses.0", "10.10.0.6/24"),
         ),
+    ),
+    (
+        # EADDRNOTAVAIL: Cannot assign multicast address without "IFA_F_MCAUTOJOIN" flag
+        "kernel-address-invalid",
+        "runtime-rs",
+        E,
+        f"{P_NI}.interface.ip_addresses[1]",
+        _edit(RS, (IF + "ip_addresses.1", "ff02::5/64")),
+        _edit(RS, (IF + "ip_addresses.1", "224.0.0.5/24")),  # IPv4 multicast: accepted
+    ),
+    (
+        # EADDRNOTAVAIL: ipv6: Invalid address
+        "kernel-address-invalid",
+        "runtime-rs",
+        E,
+        f"{P_NI}.interface.ip_addresses[1]",
+        _edit(RS, (IF + "ip_addresses.1", "::/0")),
+        _edit(RS, (IF + "ip_addresses.1", "0.0.0.0/0")),  # accepted, and not kept
+    ),
+    (
+        # the agent sends the MTU as a u32: 2**32 + 1500 is 1500, which the kernel takes
+        "agent-mtu-u32",
+        "runtime-rs",
+        W,
+        f"{P_NI}.interface.mtu",
+        _edit(RS, (IF + "mtu", 2**32 + 1500)),
+        _edit(RS, (IF + "mtu", 1500)),
+    ),
+    (
+        # ENODEV: the kernel turned IPv6 off on the link (mtu 1000)
+        "kernel-ipv6-disabled",
+        "runtime-rs",
+        E,
+        f"{P_NI}.routes[1]",
+        _edit(RS, (IF + "mtu", 1000), (RT + "1", {"dest": "fd00:1::/64"})),
+        _edit(RS, (IF + "mtu", 1280), (RT + "1", {"dest": "fd00:1::/64"})),
+    ),
+    (
+        # EINVAL: IPv6 is disabled on this device
+        "kernel-ipv6-disabled",
+        "runtime-rs",
+        E,
+        f"{P_NI}.neighbors[0]",
+        _edit(RS, (IF + "mtu", 1279), (NB + "ip_address", "fd00::1/128")),
+        _edit(RS, (IF + "mtu", 1280 + 2**32), (NB + "ip_address", "fd00::1/128")),  # sent as 1280
+    ),
+    (
+        # EINVAL: Invalid rtm_flags - can not contain DEAD or LINKDOWN
+        "kernel-route-flags",
+        "runtime-rs",
+        E,
+        f"{P_NI}.routes[0].flags",
+        _edit(RS, (RT + "0.flags", 0x10)),
+        _edit(RS, (RT + "0.flags", 0x200)),  # RTM_F_CLONED: an IPv4 route takes it
+    ),
+    (
+        # EINVAL: Userspace can not set RTF_CACHE
+        "kernel-route-flags",
+        "runtime-rs",
+        E,
+        f"{P_NI}.routes[1].flags",
+        _edit(RS, (RT + "1", {"dest": "fd00:1::/64", "flags": 0x200})),
+        _edit(RS, (RT + "1", {"dest": "fd00:1::/64", "flags": 0x11})),  # IPv6 ignores these
+    ),
+    (
+        # EINVAL: Invalid flags for nexthop - PERVASIVE and ONLINK can not be set
+        "kernel-route-flags",
+        "runtime-rs@3.15",
+        E,
+        f"{P_NI}.routes[1].flags",
+        _edit(RS, (RT + "1", {"dest": "10.30.0.0/16", "flags": 2})),
+        _edit(RS, (RT + "1", {"dest": "10.30.0.0/16", "flags": 2, "gateway": "10.10.0.1"})),
+    ),
+    (
+        # EINVAL: No link layer address given
+        "kernel-neighbor-lladdr",
+        "runtime-rs",
+        E,
+        f"{P_NI}.neighbors[0].hardware_addr",
+        _edit(RS, (NB + "hardware_addr", DEL)),
+        _edit(RS, (NB + "hardware_addr", DEL), (NB + "ip_address", "224.0.0.5/32")),
+    ),
+    (
+        # EEXIST: the agent adds neighbors with NLM_F_EXCL
+        "kernel-duplicate-neighbor",
+        "runtime-rs",
+        E,
+        f"{P_NI}.neighbors[1]",
+        _edit(RS, (NI + "neighbors.1", RS[DEV[:-3]][0]["network_info"]["neighbors"][0])),
+        _edit(
+            RS,
+            (NI + "neighbors.1", RS[DEV[:-3]][0]["network_info"]["neighbors"][0]),
+            (NI + "neighbors.1.flags", 8),  # NTF_PROXY: a proxy entry
+        ),
+    ),
+    (
+        # the agent cannot put an IPv6 gateway in an IPv4 route
+        "agent-route-family",
+        "runtime-rs",
+        E,
+        f"{P_NI}.routes[0].gateway",
+        _edit(RS, (RT + "0.dest", "10.20.0.0/16"), (RT + "0.gateway", "fe80::1")),
+        _edit(RS, (RT + "0.dest", "fd20::/64"), (RT + "0.gateway", "fe80::1")),
+    ),
+    (
+        # the kernel takes it and keeps fd00::/64
+        "rs-route-dest-host-bits-v6",
+        "runtime-rs",
+        I,
+        f"{P_NI}.routes[1].dest",
+        _edit(RS, (RT + "1", {"dest": "fd00::7/64"})),
+        _edit(RS, (RT + "1", {"dest": "fd00::/64"})),
     ),
     (
         "kernel-queue-size",

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Iterator
-from ipaddress import IPv4Interface, IPv6Address, IPv6Interface, IPv6Network
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+    ip_network,
+)
 from typing import Any, Literal
 
 import attrs
@@ -18,7 +26,7 @@ from .. import v1, v2
 from .._model import HostTap, VhostUser
 from .._paths import key_text
 from ..addresses import ip_text
-from ..kernel import IFF_NOARP
+from ..kernel import IFF_NOARP, NudState
 from .facts import Fact
 from .profiles import GO_RUNTIME, RUNTIME_RS, Profile, Version
 
@@ -345,62 +353,52 @@ def _route_key(key: str) -> Finder:
     return finder
 
 
-def _mtu_below(context: Context) -> Iterator[Hit]:
-    for path, device in context.devices():
-        mtu = device.network_info.interface.mtu
-        if mtu < MIN_MTU:
-            yield Hit(f"{path}.network_info.interface.mtu", f"mtu {mtu}")
-
-
-def _mtu_above(context: Context) -> Iterator[Hit]:
-    for path, device in context.devices():
-        mtu = device.network_info.interface.mtu
-        if mtu > MAX_MTU:
-            yield Hit(f"{path}.network_info.interface.mtu", f"mtu {mtu}")
-
-
 def _ipv6_small_mtu(context: Context) -> Iterator[Hit]:
     for path, device in context.devices():
         interface = device.network_info.interface
-        if interface.mtu >= MIN_IPV6_MTU or interface.mtu < MIN_MTU:
-            continue  # below 68 the MTU is refused and the addresses stay
+        mtu = effective_mtu(interface.mtu)
+        if not MIN_MTU <= mtu < MIN_IPV6_MTU:
+            continue  # refused MTUs leave the addresses in place
         for index, address in enumerate(interface.ip_addresses):
-            if address.version == 6:
+            if address.version == 6 and not context.profile.skips_address(address.ip):
                 yield Hit(
                     f"{path}.network_info.interface.ip_addresses[{index}]",
-                    f"IPv6 address {ip_text(address)} on an interface with mtu {interface.mtu}",
+                    f"IPv6 address {ip_text(address)} on an interface with mtu {mtu}",
                 )
+
+
+def _mtu_u32(context: Context) -> Iterator[Hit]:
+    for path, device in context.devices():
+        mtu = device.network_info.interface.mtu
+        if mtu != effective_mtu(mtu):
+            yield Hit(
+                f"{path}.network_info.interface.mtu",
+                f"mtu {mtu} (the guest gets {effective_mtu(mtu)})",
+            )
+
+
+def _route_family_mixed(context: Context) -> Iterator[Hit]:
+    written = _written_dests(context)
+    for path, route, _ in context.routes():
+        dest = written.get(path)
+        family = route_family(context.profile, route, dest)
+        if family is None or (context.profile.runtime == _GO and route.gateway is None):
+            continue  # skipped by runtime-rs; go-route-v4-no-gateway
+        for key in ("dest", "gateway", "source"):
+            value = dest if key == "dest" and dest is not None else getattr(route, key)
+            if value is not None and value.version != family:
+                yield Hit(
+                    f"{path}.{key}",
+                    f"{key} {value} in an IPv{family} route",
+                    f"write an IPv{family} {key}, or split the route in two",
+                )
+                break
 
 
 def _scope_truncated(context: Context) -> Iterator[Hit]:
     for path, route, _ in context.routes():
         if route.scope > 0xFF:
             yield Hit(f"{path}.scope", f"scope {route.scope} (the guest gets {route.scope & 0xFF})")
-
-
-def _scope_nowhere(context: Context) -> Iterator[Hit]:
-    for path, route, _ in context.routes():
-        if route.scope & 0xFF == RT_SCOPE_NOWHERE:
-            shown = "" if route.scope == RT_SCOPE_NOWHERE else f", sent as {RT_SCOPE_NOWHERE}"
-            yield Hit(f"{path}.scope", f"scope {route.scope}{shown}")
-
-
-def _gateway_scope(context: Context) -> Iterator[Hit]:
-    for path, route, _ in context.routes():
-        scope = route.scope & 0xFF
-        if route.gateway is not None and scope in (RT_SCOPE_LINK, RT_SCOPE_HOST):
-            name = "link" if scope == RT_SCOPE_LINK else "host"
-            yield Hit(
-                f"{path}.gateway", f"gateway {ip_text(route.gateway)} on a route of {name} scope"
-            )
-
-
-def _onlink_without_gateway(context: Context) -> Iterator[Hit]:
-    if not context.profile.supports("route flags"):
-        return  # the flags never reach the kernel
-    for path, route, _ in context.routes():
-        if getattr(route, "flags", 0) & RTNH_F_ONLINK and route.gateway is None:
-            yield Hit(f"{path}.flags", f"flags {route.flags:#x} (RTNH_F_ONLINK) without gateway")
 
 
 def _route_source(version: int) -> Finder:
@@ -446,11 +444,16 @@ def _queue_num(context: Context) -> Iterator[Hit]:
 def _shared_address(context: Context) -> Iterator[Hit]:
     seen: dict[object, str] = {}
     for path, device in context.devices():
+        held = set()
         for index, address in enumerate(device.network_info.interface.ip_addresses):
+            ip = address.ip
+            if context.profile.skips_address(ip) or int(ip) == 0 or ip in held:
+                continue  # not sent, never held, or twice on one link (kernel-duplicate-address)
+            held.add(ip)
             where = f"{path}.network_info.interface.ip_addresses[{index}]"
-            first = seen.setdefault(address.ip, where)
+            first = seen.setdefault(ip, where)
             if first != where:
-                yield Hit(where, f"{ip_text(address.ip)} is also at {first}")
+                yield Hit(where, f"{ip_text(ip)} is also at {first}")
 
 
 def _queue_size(context: Context) -> Iterator[Hit]:
@@ -460,40 +463,480 @@ def _queue_size(context: Context) -> Iterator[Hit]:
             yield Hit(f"{path}.device.queue_size", f"queue_size {size}")
 
 
-def _reachable(gateway: Any, route: Any, device: Any, flags_sent: bool) -> bool:
-    if flags_sent and getattr(route, "flags", 0) & RTNH_F_ONLINK:
-        return True
-    if gateway.version == 6 and gateway in _LINK_LOCAL:
-        return True
-    info = device.network_info
-    for address in info.interface.ip_addresses:
-        if address.version == gateway.version and gateway in address.network:
-            return True
-    return any(
-        other.gateway is None
-        and other.dest is not None
-        and other.dest.version == gateway.version
-        and gateway in other.dest
-        for other in info.routes
-    )
+# --- the kernel, simulated ---------------------------------------------------------------------
+#
+# The kernel rules below share one simulation of what the guest kernel does with the requests
+# the agent sends (the order of docs/netlink.md: every interface, then the neighbors, then the
+# routes without gateway, then those with one), written from the kernel's observed answers
+# (docs/netlink.md, "What the kernel answers"). Each refusal is noted with the rule it
+# belongs to; what the kernel accepts is kept, since later requests depend on it (a gateway
+# is reachable only through an address or a route the kernel holds).
+
+RTNH_F_DEAD = 0x1
+RTNH_F_PERVASIVE = 0x2
+RTNH_F_LINKDOWN = 0x10
+RTM_F_CLONED = 0x200
+"""Route header flag the kernel reads as RTF_CACHE for IPv6 routes, which it refuses."""
+NTF_USE = 0x01
+NTF_PROXY = 0x08
+NUD_VALID = 0xDE
+"""Neighbor states that need a link layer address: PERMANENT, NOARP, REACHABLE, PROBE,
+STALE, DELAY."""
+_IPV4_MULTICAST = IPv4Network("224.0.0.0/4")
+_IPV4_ZERO = IPv4Network("0.0.0.0/8")
+_IPV4_LOOPBACK = IPv4Network("127.0.0.0/8")
+"""Local in a guest, whose lo is up."""
+_IPV4_BROADCAST = IPv4Address("255.255.255.255")
+
+Address = IPv4Address | IPv6Address
+Network = IPv4Network | IPv6Network
 
 
-def _unreachable_gateway(context: Context) -> Iterator[Hit]:
-    flags_sent = context.profile.supports("route flags")
-    fix = None
-    if not flags_sent:
-        fix = (
-            "add an address or a link route covering the gateway ("
-            + (
-                "the Go runtime sends no route flags"
-                if context.profile.runtime == _GO
-                else f"runtime-rs sends route flags only since {RUNTIME_RS.features['route flags']}"
+@attrs.frozen
+class _Refusal:
+    rule: str
+    hit: Hit
+
+
+@attrs.define
+class _Link:
+    """A guest link as the kernel holds it while the agent's requests go in."""
+
+    path: str
+    noarp: bool
+    ipv6: bool = True
+    v4: list[IPv4Interface] = attrs.Factory(list)
+    v6: list[IPv6Interface] = attrs.Factory(list)
+
+    def broadcasts(self) -> set[IPv4Address]:
+        return {a.network.broadcast_address for a in self.v4 if a.network.prefixlen < 31}
+
+
+@attrs.frozen
+class _Route:
+    link: int
+    dest: Network
+    gateway: bool
+    scope: int
+    specific: bool = False
+    """An IPv6 route with a source prefix: no lookup without a source finds it."""
+
+
+def route_family(profile: Profile, route: Any, dest: Network | None = None) -> int | None:
+    """The family the runtime gives a route: runtime-rs from dest, else gateway, else source;
+    the Go runtime from the gateway only (none: IPv6). None: runtime-rs skips the route.
+    ``dest`` stands in for a dest the config could not hold (one with host bits)."""
+    if profile.runtime == _GO:
+        return 4 if route.gateway is not None and route.gateway.version == 4 else 6
+    for value in (dest or route.dest, route.gateway, route.source):
+        if value is not None:
+            return int(value.version)
+    return None
+
+
+def _written_dests(context: Context) -> dict[str, Network]:
+    """Route dests with host bits, which the config cannot hold, by route path."""
+    return {
+        fact.path.removesuffix(".dest"): ip_network(fact.other) for fact in context.of("host-bits")
+    }
+
+
+def effective_mtu(mtu: int) -> int:
+    """The MTU the kernel gets: the agent sends it as a u32."""
+    return mtu & 0xFFFFFFFF
+
+
+def _neighbor_address(profile: Profile, neighbor: Any) -> Address | None:
+    """The neighbor IP the runtime sends (runtime-rs: ip/prefix only; Go: a plain IP only)."""
+    address = neighbor.ip_address
+    if address is None:
+        return None
+    has_prefix = isinstance(address, (IPv4Interface, IPv6Interface))
+    if has_prefix == (profile.runtime == _GO):
+        return None
+    return address.ip if has_prefix else address  # type: ignore[no-any-return]
+
+
+class _Kernel:
+    """Runs the simulation for one context; :attr:`refusals` is what the kernel refuses."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.profile = context.profile
+        self.flags_sent = context.profile.supports("route flags")
+        self.unreachable_fix: str | None = None
+        if not self.flags_sent:
+            self.unreachable_fix = (
+                "add an address or a link route covering the gateway ("
+                + (
+                    "the Go runtime sends no route flags"
+                    if self.profile.runtime == _GO
+                    else "runtime-rs sends route flags only since "
+                    f"{RUNTIME_RS.features['route flags']}"
+                )
+                + ", so RTNH_F_ONLINK cannot help)"
             )
-            + ", so RTNH_F_ONLINK cannot help)"
+        self.refusals: list[_Refusal] = []
+        self.links: list[_Link] = []
+        self.routes: dict[tuple[int, Network, bool], _Route] = {}
+        devices = list(context.devices())
+        if self.profile.runtime == _GO:
+            devices.sort(key=lambda pair: str(pair[1].name))  # the Go runtime sorts them
+        self.devices = devices
+        host_bits = _written_dests(context)
+        for path, device in devices:
+            self._interface(path, device)
+        for number, (path, device) in enumerate(devices):
+            self._neighbors(number, path, device)
+        pending = []
+        for number, (path, device) in enumerate(devices):
+            for index, route in enumerate(device.network_info.routes):
+                route_path = f"{path}.network_info.routes[{index}]"
+                pending.append((route.gateway is not None, number, route_path, route, host_bits))
+        for entry in sorted(pending, key=lambda entry: entry[0]):
+            self._route(*entry[1:])
+
+    def refuse(self, rule: str, path: str, found: str, fix: str | None = None) -> None:
+        self.refusals.append(_Refusal(rule, Hit(path, found, fix)))
+
+    # --- interfaces --------------------------------------------------------------------------
+
+    def _interface(self, path: str, device: Any) -> None:
+        interface = device.network_info.interface
+        noarp = self.profile.runtime == _RS and bool(interface.flags & IFF_NOARP)
+        link = _Link(path, noarp)
+        self.links.append(link)
+        for index, address in enumerate(interface.ip_addresses):
+            ip = address.ip
+            where = f"{path}.network_info.interface.ip_addresses[{index}]"
+            if self.profile.skips_address(ip):
+                continue
+            if address.version == 6:
+                if ip.is_multicast or int(ip) == 0:
+                    kind = "a multicast" if ip.is_multicast else "the unspecified"
+                    self.refuse("kernel-address-invalid", where, f"{ip_text(ip)} is {kind} address")
+                elif any(held.ip == ip for held in link.v6):
+                    self.refuse(
+                        "kernel-duplicate-address", where, f"{ip_text(ip)} is twice on the link"
+                    )
+                else:
+                    link.v6.append(address)
+            elif int(ip) != 0:  # the kernel keeps no 0.0.0.0 address, silently
+                if address in link.v4:
+                    self.refuse(
+                        "kernel-duplicate-address",
+                        where,
+                        f"{ip_text(address)} is twice on the link",
+                    )
+                else:
+                    link.v4.append(address)
+        mtu = effective_mtu(interface.mtu)
+        where = f"{path}.network_info.interface.mtu"
+        shown = f"mtu {interface.mtu}" + (f", sent as {mtu}" if mtu != interface.mtu else "")
+        if mtu < MIN_MTU:
+            self.refuse("kernel-mtu-too-small", where, shown)
+        elif mtu > MAX_MTU:
+            self.refuse("kernel-mtu-too-large", where, shown)
+        elif mtu < MIN_IPV6_MTU:
+            link.ipv6 = False  # the kernel drops IPv6 from the link, addresses included
+            link.v6.clear()
+
+    # --- neighbors ----------------------------------------------------------------------------
+
+    def _neighbors(self, number: int, path: str, device: Any) -> None:
+        link = self.links[number]
+        entries: set[Address] = set()
+        for index, neighbor in enumerate(device.network_info.neighbors):
+            where = f"{path}.network_info.neighbors[{index}]"
+            ip = _neighbor_address(self.profile, neighbor)
+            if ip is None or not sent(self.profile, neighbor, device):
+                continue  # agent-neighbor-ip-missing and the runtime rules say why
+            flags = neighbor.flags & 0xFF
+            state = neighbor.state & 0xFFFF or int(NudState.PERMANENT)
+            if ip.version == 6 and not link.ipv6:
+                self.refuse(
+                    "kernel-ipv6-disabled",
+                    where,
+                    f"IPv6 neighbor {ip_text(ip)} on a link without IPv6 (mtu below "
+                    f"{MIN_IPV6_MTU})",
+                )
+                continue
+            if flags & NTF_PROXY:
+                continue  # a proxy entry: no link layer address needed, duplicates merge
+            if ip in entries:
+                self.refuse(
+                    "kernel-duplicate-neighbor",
+                    where,
+                    f"neighbor {ip_text(ip)} is twice on the link",
+                )
+                continue
+            entries.add(ip)
+            if (
+                neighbor.hardware_addr is None
+                and state & NUD_VALID
+                and not flags & NTF_USE
+                and not self._resolves_itself(link, ip)
+            ):
+                self.refuse(
+                    "kernel-neighbor-lladdr",
+                    f"{where}.hardware_addr",
+                    f"neighbor {ip_text(ip)} of state {state:#x} without hardware_addr",
+                )
+
+    @staticmethod
+    def _resolves_itself(link: _Link, ip: Address) -> bool:
+        """The kernel makes the entry NOARP (a link without ARP, multicast, broadcast)."""
+        if link.noarp or ip.is_multicast:
+            return True
+        return ip.version == 4 and (
+            ip in _IPV4_ZERO or ip == _IPV4_BROADCAST or ip in link.broadcasts()
         )
-    for path, route, device in context.routes():
-        if route.gateway is not None and not _reachable(route.gateway, route, device, flags_sent):
-            yield Hit(f"{path}.gateway", f"gateway {ip_text(route.gateway)}", fix)
+
+    # --- routes -------------------------------------------------------------------------------
+
+    def _route(self, number: int, path: str, route: Any, host_bits: dict[str, Network]) -> None:
+        written = host_bits.get(path)
+        family = route_family(self.profile, route, written)
+        if family is None:
+            return  # runtime-rs skips it: rs-route-no-family
+        dest: Network | None = written or route.dest
+        for value in (dest, route.gateway, route.source):
+            if value is not None and value.version != family:
+                return  # the agent fails before the kernel: agent-route-family
+        link = self.links[number]
+        if written is not None and family == 4 and self.profile.runtime == _RS:
+            return  # the kernel refuses it: rs-route-dest-host-bits
+        if dest is None:
+            dest = IPv4Network("0.0.0.0/0") if family == 4 else IPv6Network("::/0")
+        flags = getattr(route, "flags", 0) if self.flags_sent else 0
+        scope = route.scope & 0xFF
+        if family == 6:
+            ok = self._v6_route(link, path, route, flags)
+            specific = route.source is not None
+        else:
+            ok = self._v4_route(number, path, route, flags, scope)
+            specific = False
+        if ok:
+            self.routes[(family, dest, specific)] = _Route(
+                number, dest, route.gateway is not None, scope, specific
+            )
+
+    def _v6_route(self, link: _Link, path: str, route: Any, flags: int) -> bool:
+        if not link.ipv6:
+            self.refuse(
+                "kernel-ipv6-disabled",
+                path,
+                f"an IPv6 route on a link without IPv6 (mtu below {MIN_IPV6_MTU})",
+            )
+            return False
+        if flags & RTM_F_CLONED:
+            self.refuse(
+                "kernel-route-flags",
+                f"{path}.flags",
+                f"flags {route.flags:#x} on an IPv6 route (0x200, RTM_F_CLONED, reads as "
+                "RTF_CACHE)",
+            )
+            return False
+        gateway = route.gateway
+        if gateway is None:
+            return True
+        where = f"{path}.gateway"
+        local = [held.ip for other in self.links for held in other.v6]
+        if gateway in local and (gateway not in _LINK_LOCAL or gateway in (a.ip for a in link.v6)):
+            self.refuse(
+                "kernel-gateway-unreachable",
+                where,
+                f"gateway {ip_text(gateway)} is a local address",
+                "use the address of a neighbor router, not one of the guest's",
+            )
+            return False
+        if gateway in _LINK_LOCAL:
+            return True
+        number = self.links.index(link)
+        if flags & RTNH_F_ONLINK:
+            best = self._v6_lookup(gateway, None)
+            if best is not None and best[0] != number:
+                self.refuse(
+                    "kernel-gateway-unreachable",
+                    where,
+                    f"gateway {ip_text(gateway)} with RTNH_F_ONLINK is routed through another link",
+                )
+                return False
+            return True
+        best = self._v6_lookup(gateway, number)
+        if best is None or best[1]:
+            self.refuse(
+                "kernel-gateway-unreachable",
+                where,
+                self._unreachable(gateway),
+                self.unreachable_fix,
+            )
+            return False
+        return True
+
+    def _v6_lookup(self, gateway: IPv6Address, number: int | None) -> tuple[int, bool] | None:
+        """The link and whether it has a gateway, of the route the kernel finds for
+        ``gateway`` in table main (on link ``number`` only, unless None)."""
+        found: list[tuple[int, int, int, bool]] = []  # (-prefix, metric, link, gateway)
+        for index, link in enumerate(self.links):
+            if number is not None and index != number:
+                continue
+            if not link.ipv6:
+                continue
+            prefixes = [a.network for a in link.v6] + [_LINK_LOCAL_ROUTE]
+            for network in prefixes:
+                if gateway in network:
+                    found.append((-network.prefixlen, 256, index, False))
+        for route in self.routes.values():
+            if (
+                (number is None or route.link == number)
+                and not route.specific
+                and route.dest.version == 6
+                and gateway in route.dest
+            ):
+                found.append((-route.dest.prefixlen, 1024, route.link, route.gateway))
+        if not found:
+            return None
+        best = min(found, key=lambda entry: entry[:2])
+        return best[2], best[3]
+
+    def _v4_route(self, number: int, path: str, route: Any, flags: int, scope: int) -> bool:
+        refused = False
+        if scope == RT_SCOPE_NOWHERE:
+            self.refuse("kernel-route-scope-nowhere", f"{path}.scope", self._scope_text(route))
+            refused = True
+        if flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN):
+            self.refuse(
+                "kernel-route-flags",
+                f"{path}.flags",
+                f"flags {route.flags:#x} on an IPv4 route (RTNH_F_DEAD 0x1 or RTNH_F_LINKDOWN "
+                "0x10)",
+            )
+            refused = True
+        if refused:
+            return False
+        gateway = route.gateway
+        if gateway is None:
+            if flags & RTNH_F_ONLINK:
+                self.refuse(
+                    "kernel-onlink-without-gateway",
+                    f"{path}.flags",
+                    f"flags {route.flags:#x} (RTNH_F_ONLINK) without gateway",
+                )
+                return False
+            if flags & RTNH_F_PERVASIVE:
+                self.refuse(
+                    "kernel-route-flags",
+                    f"{path}.flags",
+                    f"flags {route.flags:#x} (RTNH_F_PERVASIVE) without gateway",
+                )
+                return False
+            return True
+        name = {RT_SCOPE_LINK: "link", RT_SCOPE_HOST: "host"}.get(scope)
+        if scope == RT_SCOPE_HOST or (scope == RT_SCOPE_LINK and flags & RTNH_F_ONLINK):
+            where = f"{path}.gateway" if scope == RT_SCOPE_HOST else f"{path}.scope"
+            self.refuse(
+                "kernel-gateway-scope",
+                where,
+                f"gateway {ip_text(gateway)} on a route of {name} scope"
+                + (" with RTNH_F_ONLINK" if scope == RT_SCOPE_LINK else ""),
+            )
+            return False
+        where = f"{path}.gateway"
+        if flags & RTNH_F_ONLINK:
+            local = {a.ip for link in self.links for a in link.v4}
+            broadcasts = set().union(*(link.broadcasts() for link in self.links))
+            if (
+                gateway in local
+                or gateway in broadcasts
+                or gateway in _IPV4_MULTICAST
+                or gateway in _IPV4_LOOPBACK
+                or gateway in _IPV4_ZERO
+                or gateway == _IPV4_BROADCAST
+            ):
+                self.refuse(
+                    "kernel-gateway-unreachable",
+                    where,
+                    f"gateway {ip_text(gateway)} with RTNH_F_ONLINK is a local, broadcast or "
+                    "multicast address",
+                    "use the address of a neighbor router",
+                )
+                return False
+            return True
+        link = self.links[number]
+        host_only = scope == RT_SCOPE_LINK  # the gateway must then be a host route
+        if gateway in (a.ip for a in link.v4):
+            return True
+        if not host_only and gateway in link.broadcasts():
+            self.refuse(
+                "kernel-gateway-unreachable",
+                where,
+                f"gateway {ip_text(gateway)} is a broadcast address of the link",
+                "use the address of a neighbor router",
+            )
+            return False
+        covered = any(
+            route.link == number
+            and not route.gateway
+            and route.dest.version == 4
+            and gateway in route.dest
+            and route.scope >= (RT_SCOPE_HOST if host_only else RT_SCOPE_LINK)
+            for route in self.routes.values()
+        ) or (
+            not host_only
+            and any(
+                gateway in a.network and a.network.network_address not in _IPV4_ZERO
+                for a in link.v4
+                if a.network.prefixlen < 32
+            )
+        )
+        if covered:
+            return True
+        if host_only:
+            self.refuse(
+                "kernel-gateway-scope",
+                where,
+                f"gateway {ip_text(gateway)} on a route of link scope, and no host route of "
+                "the link covers it",
+            )
+        else:
+            self.refuse(
+                "kernel-gateway-unreachable",
+                where,
+                self._unreachable(gateway),
+                self.unreachable_fix,
+            )
+        return False
+
+    def _unreachable(self, gateway: Address) -> str:
+        return f"gateway {ip_text(gateway)}"
+
+    @staticmethod
+    def _scope_text(route: Any) -> str:
+        shown = "" if route.scope == RT_SCOPE_NOWHERE else f", sent as {RT_SCOPE_NOWHERE}"
+        return f"scope {route.scope}{shown}"
+
+
+_LINK_LOCAL_ROUTE = IPv6Network("fe80::/64")
+_LAST: list[tuple[Context, _Kernel]] = []
+
+
+def _kernel(context: Context) -> _Kernel:
+    """The simulation of ``context``, run once for all the kernel rules of one check."""
+    if _LAST and _LAST[0][0] is context:
+        return _LAST[0][1]
+    kernel = _Kernel(context)
+    _LAST[:] = [(context, kernel)]
+    return kernel
+
+
+def _refused(rule: str) -> Finder:
+    def finder(context: Context) -> Iterator[Hit]:
+        for refusal in _kernel(context).refusals:
+            if refusal.rule == rule:
+                yield refusal.hit
+
+    return finder
 
 
 # --- the rules ------------------------------------------------------------------------------
@@ -770,13 +1213,28 @@ RULES: tuple[Rule, ...] = (
         "rs-route-dest-host-bits",
         _RS,
         E,
-        "a route dest with host bits, e.g. 10.20.1.5/16",
+        "an IPv4 route dest with host bits, e.g. 10.20.1.5/16",
         "runtime-rs passes it on verbatim and the kernel rejects it, so the sandbox fails",
         "write the network, e.g. 10.20.0.0/16",
         _facts(
             "host-bits",
             lambda fact: f"dest {fact.text!r} has host bits",
             lambda fact: f"write {fact.other!r}",
+            keep=lambda fact: ":" not in fact.text,
+        ),
+    ),
+    _rule(
+        "rs-route-dest-host-bits-v6",
+        _RS,
+        I,
+        "an IPv6 route dest with host bits, e.g. fd00::7/64",
+        "runtime-rs passes it on verbatim and the kernel normalises it to the network",
+        "write the network, e.g. fd00::/64",
+        _facts(
+            "host-bits",
+            lambda fact: f"dest {fact.text!r} has host bits",
+            lambda fact: f"write {fact.other!r}",
+            keep=lambda fact: ":" in fact.text,
         ),
     ),
     _rule(
@@ -1176,22 +1634,31 @@ RULES: tuple[Rule, ...] = (
     ),
     # --- kernel facts, both runtimes ---
     _rule(
+        "agent-mtu-u32",
+        None,
+        W,
+        "an interface mtu of 2**32 or more",
+        "the agent sends the MTU as a u32, so the guest gets its low 32 bits",
+        "set the link's MTU (1500 for Ethernet)",
+        _mtu_u32,
+    ),
+    _rule(
         "kernel-mtu-too-small",
         None,
         E,
-        f"an interface mtu below {MIN_MTU}",
+        f"an interface mtu below {MIN_MTU}, as sent (a u32)",
         "the kernel refuses an MTU below 68, so the agent cannot set up the interface",
         "set the link's MTU (1500 for Ethernet)",
-        _mtu_below,
+        _refused("kernel-mtu-too-small"),
     ),
     _rule(
         "kernel-mtu-too-large",
         None,
         E,
-        f"an interface mtu above {MAX_MTU}",
+        f"an interface mtu above {MAX_MTU}, as sent (a u32)",
         "a virtio-net device takes an MTU of 68 to 65535, so the agent cannot set up the interface",
         "set the link's MTU (at most 65535)",
-        _mtu_above,
+        _refused("kernel-mtu-too-large"),
     ),
     _rule(
         "kernel-ipv6-mtu",
@@ -1202,6 +1669,43 @@ RULES: tuple[Rule, ...] = (
         "the IPv6 addresses silently",
         "raise the mtu to 1280 or more, or drop the IPv6 address",
         _ipv6_small_mtu,
+    ),
+    _rule(
+        "kernel-ipv6-disabled",
+        None,
+        E,
+        f"an IPv6 route or neighbor on an interface with mtu below {MIN_IPV6_MTU}",
+        "the kernel turns IPv6 off on a link below 1280 and refuses the route (ENODEV) or the "
+        "neighbor (EINVAL, ENOBUFS for NTF_PROXY), so the agent fails",
+        "raise the mtu to 1280 or more, or drop the IPv6 route or neighbor",
+        _refused("kernel-ipv6-disabled"),
+    ),
+    _rule(
+        "kernel-address-invalid",
+        None,
+        E,
+        "an IPv6 multicast address (ff00::/8) or :: in ip_addresses",
+        "the kernel refuses it (EADDRNOTAVAIL), so the agent fails",
+        "remove it (the guest joins multicast groups itself)",
+        _refused("kernel-address-invalid"),
+    ),
+    _rule(
+        "kernel-duplicate-address",
+        None,
+        E,
+        "the same IP twice on one interface (IPv6: with any prefix; IPv4: with the same prefix)",
+        "the kernel refuses the second one (EEXIST), so the agent fails",
+        "list each address once",
+        _refused("kernel-duplicate-address"),
+    ),
+    _rule(
+        "kernel-address-shared",
+        None,
+        W,
+        "the same IP address on two interfaces",
+        "the kernel accepts it on both links, and the guest answers for it on both",
+        "give each interface its own address",
+        _shared_address,
     ),
     _rule(
         "kernel-route-scope",
@@ -1216,38 +1720,42 @@ RULES: tuple[Rule, ...] = (
         "kernel-route-scope-nowhere",
         None,
         E,
-        "a route scope of 255 (nowhere), as sent",
-        "the kernel refuses a route of scope nowhere, so the agent fails",
+        "an IPv4 route of scope 255 (nowhere), as sent",
+        "the kernel refuses an IPv4 route of scope nowhere (IPv6 routes have no scope), so "
+        "the agent fails",
         "use a RouteScope value (0, 200, 253, 254)",
-        _scope_nowhere,
+        _refused("kernel-route-scope-nowhere"),
     ),
     _rule(
         "kernel-gateway-scope",
         None,
         E,
-        "a route gateway on a route of link (253) or host (254) scope, as sent",
-        "the kernel refuses a gateway on such a route, so the agent fails",
+        "a gateway on an IPv4 route of host scope (254), or of link scope (253) unless "
+        "the gateway is an address of the interface",
+        "the kernel refuses it, so the agent fails",
         "use scope 0 (universe) for a route with a gateway",
-        _gateway_scope,
+        _refused("kernel-gateway-scope"),
+    ),
+    _rule(
+        "kernel-route-flags",
+        None,
+        E,
+        "route flags the kernel refuses, where route flags are sent: RTNH_F_DEAD (0x1) or "
+        "RTNH_F_LINKDOWN (0x10) on an IPv4 route, RTNH_F_PERVASIVE (0x2) on an IPv4 route "
+        "without gateway, 0x200 (RTM_F_CLONED) on an IPv6 route",
+        "the kernel refuses the route (EINVAL), so the agent fails",
+        "clear those flags (only RTNH_F_ONLINK, 0x4, has a use here)",
+        _refused("kernel-route-flags"),
     ),
     _rule(
         "kernel-onlink-without-gateway",
         None,
         E,
-        "route flag RTNH_F_ONLINK (0x4) on a route without gateway, where route flags are sent",
-        "the kernel refuses it, so the agent fails",
+        "route flag RTNH_F_ONLINK (0x4) on an IPv4 route without gateway, where route flags "
+        "are sent",
+        "the kernel refuses it, so the agent fails (IPv6 routes take it)",
         "clear the flag, or give the route its gateway",
-        _onlink_without_gateway,
-    ),
-    _rule(
-        "kernel-duplicate-address",
-        None,
-        E,
-        "the same IP address on two devices (or twice)",
-        "the kernel refuses it twice on one link, and on two links the guest answers for it on "
-        "both",
-        "give each interface its own address",
-        _shared_address,
+        _refused("kernel-onlink-without-gateway"),
     ),
     _rule(
         "kernel-queue-size",
@@ -1263,11 +1771,45 @@ RULES: tuple[Rule, ...] = (
         "kernel-gateway-unreachable",
         None,
         E,
-        "a route gateway that no address and no gateway-less route of the device covers",
+        "a route gateway the kernel cannot reach through the interface: IPv4, no address "
+        "and no gateway-less route of link or host scope of the interface covers it; IPv6, "
+        "the interface's most specific route to it has a gateway, or none; or it is a "
+        "local address (IPv4: with RTNH_F_ONLINK; also a broadcast or multicast address)",
         "the kernel refuses the route (invalid gateway), so the agent fails",
         "add an address or a link route covering the gateway, or set the route flag "
         "RTNH_F_ONLINK (0x4)",
-        _unreachable_gateway,
+        _refused("kernel-gateway-unreachable"),
+    ),
+    _rule(
+        "kernel-neighbor-lladdr",
+        None,
+        E,
+        "a neighbor without hardware_addr, in a state that needs one (PERMANENT, REACHABLE, "
+        "STALE, DELAY, PROBE, NOARP), not NTF_USE or NTF_PROXY, on an interface with ARP, "
+        "for a unicast IP",
+        "the kernel refuses it (no link layer address given), so the agent fails",
+        "write hardware_addr",
+        _refused("kernel-neighbor-lladdr"),
+    ),
+    _rule(
+        "kernel-duplicate-neighbor",
+        None,
+        E,
+        "the same neighbor IP twice on one interface (not NTF_PROXY)",
+        "the agent adds neighbors with NLM_F_EXCL, so the kernel refuses the second one "
+        "(EEXIST) and the agent fails",
+        "list each neighbor once",
+        _refused("kernel-duplicate-neighbor"),
+    ),
+    _rule(
+        "agent-route-family",
+        None,
+        E,
+        "a route gateway or source of another IP family than the route's (runtime-rs takes "
+        "the family from dest, else gateway, else source; the Go runtime from the gateway)",
+        "the agent cannot build the request, so it fails",
+        "give the route one family, or split it in two",
+        _route_family_mixed,
     ),
     # --- what the kernel answers, with check(..., kernel=True) ---
     *(
