@@ -17,6 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import danmodel
+import danmodel._fast_reader
 import danmodel._fields
 from danmodel import MacAddress, strategies, v1, v2
 from danmodel._fast_reader import Invalid, fast_reader
@@ -24,6 +25,12 @@ from danmodel._fields import FAILED, Object, Reader
 from test_schema_agreement import mutated_documents
 
 _ROOTS = {1: Object(v1.DanConfig), 2: Object(v2.DanConfig)}
+
+
+@pytest.fixture(autouse=True)
+def _generated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generated readers, also for the first small documents (see the cold tests below)."""
+    monkeypatch.setattr(danmodel._fast_reader, "COLD_DOCUMENTS", 0)
 
 
 def _detailed(document: object, revision: int) -> object:
@@ -213,3 +220,61 @@ def test_generated_code_shows_its_lines_in_tracebacks() -> None:
     assert frames[0].line == "item = read_0(item)"
     line = linecache.getline(frames[0].filename, frames[0].lineno or 0)
     assert line.strip() == frames[0].line
+
+
+# --- the first small documents: the detailed reader ---------------------------------------------
+
+
+@pytest.mark.parametrize("revision", [1, 2])
+@given(data=st.data())
+def test_cold_readers_agree_with_the_generated_ones(revision: int, data: st.DataObject) -> None:
+    import danmodel._fast_reader as module
+
+    document = data.draw(mutated_documents(revision))
+    compiled = _fast_reader(document, revision)
+    cold = module._Cold(_ROOTS[revision])
+    try:
+        found: object = cold(document)
+    except (Invalid, ValueError):
+        found = FAILED
+    if compiled is FAILED or found is FAILED:
+        assert found is _detailed(document, revision) or found is FAILED
+        assert (found is FAILED) == (_detailed(document, revision) is FAILED)
+    else:
+        assert _without_drawn_macs(found, document) == _without_drawn_macs(compiled, document)
+
+
+def test_a_root_reads_small_documents_cold_then_generates(monkeypatch: pytest.MonkeyPatch) -> None:
+    import danmodel._fast_reader as module
+
+    monkeypatch.setattr(module, "COLD_DOCUMENTS", 2)
+    monkeypatch.setattr(module, "_READERS", {})
+    monkeypatch.setattr(module, "_COLD", {})
+    root = Object(v2.DanConfig)
+    device = {
+        "name": "eth0",
+        "device": {"type": "vfio", "pci_device_id": "0000:85:02.5"},
+        "network_info": {"interface": {"ip_addresses": ["10.0.0.5/24"]}},
+    }
+    small = {"devices": [device]}
+    reader = fast_reader(root)
+    assert isinstance(reader, module._Cold)
+    for _ in range(2):
+        config: Any = reader(small)
+        assert config.devices[0].name == "eth0"
+        assert not module._READERS
+    devices = [
+        {
+            **device,
+            "name": f"eth{i}",
+            "device": {"type": "vfio", "pci_device_id": f"0000:85:0{i}.5"},
+        }
+        for i in range(module.COLD_SIZE + 1)
+    ]
+    large = {"devices": devices}
+    config = reader(large)
+    assert len(config.devices) == module.COLD_SIZE + 1
+    assert module._READERS  # generated for the large one
+    assert fast_reader(root) is module._READERS[v2.DanConfig, None]
+    with pytest.raises(Invalid):
+        module._Cold(root)({"devices": [], "netns": ""})

@@ -25,6 +25,7 @@ import attrs
 from . import addresses
 from ._codegen import define
 from ._fields import (
+    FAILED,
     FIELD,
     IP_INTERFACE,
     IP_OR_EMPTY,
@@ -42,6 +43,7 @@ from ._fields import (
     Leaf,
     Nullable,
     Object,
+    Reader,
     Tagged,
 )
 from .kernel import UINT32_MAX, UINT64_MAX
@@ -63,7 +65,7 @@ def _leaf(kind: Leaf) -> _Reader:
 
 
 def _nullable(kind: Nullable) -> _Reader:
-    inner = fast_reader(kind.inner)
+    inner = _compiled(kind.inner)
 
     def read_nullable(value: Any) -> object:
         return None if value is None else inner(value)
@@ -72,7 +74,7 @@ def _nullable(kind: Nullable) -> _Reader:
 
 
 def _array(kind: Array) -> _Reader:
-    item = fast_reader(kind.item)
+    item = _compiled(kind.item)
 
     def read_array(value: Any) -> object:
         if type(value) is not list:
@@ -150,13 +152,13 @@ def _inline_read(kind: Field, index: int, names: dict[str, Any], indent: str) ->
             f"{indent}item = read_{index}(item)",
         ]
     if isinstance(kind, Array):
-        names[f"read_{index}"] = fast_reader(kind.item)
+        names[f"read_{index}"] = _compiled(kind.item)
         return [
             f"{indent}if type(item) is not list:",
             f"{indent}    raise Invalid",
             f"{indent}item = tuple([read_{index}(entry) for entry in item])",
         ]
-    names[f"read_{index}"] = fast_reader(kind)
+    names[f"read_{index}"] = _compiled(kind)
     return [f"{indent}item = read_{index}(item)"]
 
 
@@ -300,8 +302,70 @@ def _refuse_unsupported(cls: type) -> None:
             raise UnsupportedModel(f"{name}: a field outside __init__ or under an alias")
 
 
+COLD_DOCUMENTS = 8
+"""Small documents a root reads with the detailed reader before its fast reader is generated."""
+COLD_SIZE = 4
+"""A small document: at most this many items in the arrays of its top level (devices)."""
+
+
+class _Cold:
+    """The reader of a root until generating its fast reader pays off.
+
+    Generating and compiling the readers of a config's classes costs as much
+    as reading a dozen small documents the detailed way: a process that reads
+    one (a CNI plugin, a one-shot validation) never generates them. The first
+    small documents are read by the detailed reader, which the fast path must
+    agree with anyway; a problem gives :class:`Invalid`, as the fast path would.
+    """
+
+    __slots__ = ("kind", "reads")
+
+    def __init__(self, kind: Object) -> None:
+        self.kind = kind
+        self.reads = 0
+
+    def __call__(self, value: Any) -> object:
+        if self.reads < COLD_DOCUMENTS and _small(value):
+            self.reads += 1
+            reader = Reader(strict=True)
+            result = self.kind.read(value, "$", reader)
+            if result is FAILED or reader.problems:
+                raise Invalid
+            return result
+        return _object(self.kind.cls)(value)
+
+
+def _small(value: object) -> bool:
+    if type(value) is not dict:
+        return True
+    return sum(len(item) for item in value.values() if type(item) is list) <= COLD_SIZE
+
+
+_COLD: dict[type, _Cold] = {}
+
+
 def fast_reader(kind: Field) -> _Reader:
-    """The fast reader of ``kind``: the model value, or Invalid / ValueError."""
+    """The fast reader of ``kind``: the model value, or Invalid / ValueError.
+
+    For an object, until it has read a few small documents, a reader that reads
+    them with the detailed reader (see :class:`_Cold`).
+    """
+    if isinstance(kind, Object):
+        compiled = _READERS.get((kind.cls, None))
+        if compiled is not None:
+            return compiled
+        if COLD_DOCUMENTS <= 0:
+            return _object(kind.cls)
+        cold = _COLD.get(kind.cls)
+        if cold is None:
+            _refuse_unsupported(kind.cls)
+            cold = _COLD.setdefault(kind.cls, _Cold(kind))
+        return cold
+    return _compiled(kind)
+
+
+def _compiled(kind: Field) -> _Reader:
+    """The generated fast reader of ``kind`` (for objects, made now if need be)."""
     if isinstance(kind, Object):
         return _object(kind.cls)
     if isinstance(kind, Array):
