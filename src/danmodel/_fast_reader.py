@@ -12,6 +12,10 @@ users see are exactly the detailed reader's.
 
 The fast path must never accept what the detailed reader refuses: the test
 suite checks that on valid, generated and mutated documents.
+
+Generating the readers costs as much as reading a dozen small documents, so
+a root reads its first few small documents with the detailed reader (a
+one-shot process never generates anything) and generates its reader after.
 """
 
 from __future__ import annotations
