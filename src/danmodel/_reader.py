@@ -25,7 +25,6 @@ import attrs
 
 from ._fast_reader import Invalid, fast_reader
 from ._fields import FAILED, Object, Observer, Reader
-from ._positions import positioned
 from .errors import IgnoredKeysWarning, Problem, ValidationError
 
 __all__ = ["Outcome", "read", "read_or_raise"]
@@ -94,9 +93,15 @@ def read_or_raise(
         if notes is not None:
             problems.extend(notes(value))
         if text is not None:
+            from ._positions import positioned  # only on the error path
+
             problems = list(positioned(problems, text))
         raise ValidationError(problems, source=source, omitted=outcome.omitted)
     if outcome.ignored:
-        ignored = outcome.ignored if text is None else positioned(outcome.ignored, text)
+        ignored = outcome.ignored
+        if text is not None:
+            from ._positions import positioned  # only when there is something to report
+
+            ignored = positioned(ignored, text)
         warnings.warn(IgnoredKeysWarning(ignored, source=source), stacklevel=stacklevel + 1)
     return outcome.value
