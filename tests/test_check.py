@@ -1112,3 +1112,34 @@ def test_an_empty_file_fails_the_sandbox(runtime: str) -> None:
     (finding,) = check("", runtime)
     assert (finding.rule, finding.severity) == ("json-invalid", Severity.ERROR)
     assert "both runtimes reject the file" in finding.message
+
+
+@pytest.mark.parametrize(("source", "covers"), [("10.10.0.5/0", True), ("10.9.9.9/0", False)])
+def test_a_link_route_covers_gateways_only_when_the_kernel_takes_it(
+    source: str, covers: bool
+) -> None:
+    # observed: "Invalid prefsrc address" for a preferred source no link holds, and then
+    # "Nexthop has invalid gateway" for a gateway only that route would cover
+    text = _edit(
+        RS,
+        (RT + "1", {"dest": "10.5.0.0/24", "scope": 253, "source": source}),
+        (RT + "2", {"dest": "10.6.0.0/24", "gateway": "10.5.0.1"}),
+    )
+    found = {(f.rule, f.path) for f in check(text, "runtime-rs")}
+    unreachable = ("kernel-gateway-unreachable", f"{P_NI}.routes[2].gateway")
+    assert (unreachable in found) is not covers
+
+
+def test_kernel_rules_look_at_ipv4_routes_only_where_ipv6_ignores_the_value() -> None:
+    # observed: IPv6 routes take any scope, and RTNH_F_ONLINK without gateway
+    text = _edit(
+        RS,
+        (RT + "1", {"dest": "fd00:1::/64", "scope": 255, "flags": 4}),
+        (RT + "2", {"dest": "fd00:2::/64", "gateway": "fe80::1", "scope": 254}),
+    )
+    rules = {f.rule for f in check(text, "runtime-rs")}
+    assert not rules & {
+        "kernel-route-scope-nowhere",
+        "kernel-onlink-without-gateway",
+        "kernel-gateway-scope",
+    }

@@ -7,6 +7,7 @@ a :class:`Context` (the raw document's facts and the loaded config).
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections.abc import Callable, Iterable, Iterator
 from ipaddress import (
@@ -16,6 +17,7 @@ from ipaddress import (
     IPv6Address,
     IPv6Interface,
     IPv6Network,
+    ip_address,
     ip_network,
 )
 from typing import Any, Literal
@@ -534,6 +536,18 @@ def route_family(profile: Profile, route: Any, dest: Network | None = None) -> i
     return None
 
 
+def _preferred_sources(context: Context) -> dict[str, Address]:
+    """Route sources written ``ip/0`` (the agent sends the preferred source ``ip``), which
+    the config cannot hold, by route path."""
+    found: dict[str, Address] = {}
+    for fact in context.of("bad-route-ip"):
+        address, slash, prefix = fact.text.partition("/")
+        if fact.other == "source" and slash and prefix == "0":
+            with contextlib.suppress(ValueError):
+                found[fact.path.removesuffix(".source")] = ip_address(address)
+    return found
+
+
 def _written_dests(context: Context) -> dict[str, Network]:
     """Route dests with host bits, which the config cannot hold, by route path."""
     return {
@@ -584,6 +598,7 @@ class _Kernel:
             devices.sort(key=lambda pair: str(pair[1].name))  # the Go runtime sorts them
         self.devices = devices
         host_bits = _written_dests(context)
+        self.preferred = _preferred_sources(context)
         for path, device in devices:
             self._interface(path, device)
         for number, (path, device) in enumerate(devices):
@@ -716,10 +731,23 @@ class _Kernel:
         else:
             ok = self._v4_route(number, path, route, flags, scope)
             specific = False
+        preferred = self.preferred.get(path)
+        if ok and preferred is not None and not self._local_source(link, preferred):
+            ok = False  # refused for its preferred source: rs-route-ip-invalid says so
         if ok:
             self.routes[(family, dest, specific)] = _Route(
                 number, dest, route.gateway is not None, scope, specific
             )
+
+    def _local_source(self, link: _Link, source: Address) -> bool:
+        """Whether the kernel takes ``source`` as a route's preferred source: an IPv4 address
+        of any link (or of lo), an IPv6 address of the link that is no longer tentative
+        (only on a link without ARP, where there is no duplicate address detection)."""
+        if source.version == 4:
+            return source in _IPV4_LOOPBACK or any(
+                source == a.ip for other in self.links for a in other.v4
+            )
+        return link.noarp and any(source == a.ip for a in link.v6)
 
     def _v6_route(self, link: _Link, path: str, route: Any, flags: int) -> bool:
         if not link.ipv6:
