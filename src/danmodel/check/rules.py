@@ -592,7 +592,8 @@ class _Kernel:
             )
         self.refusals: list[_Refusal] = []
         self.links: list[_Link] = []
-        self.routes: dict[tuple[int, Network, bool], _Route] = {}
+        self.routes: dict[tuple[int, int, int, bool], _Route] = {}
+        """Routes of table main the kernel holds, by family, dest (integers), source prefix."""
         devices = list(context.devices())
         if self.profile.runtime == _GO:
             devices.sort(key=lambda pair: str(pair[1].name))  # the Go runtime sorts them
@@ -735,7 +736,8 @@ class _Kernel:
         if ok and preferred is not None and not self._local_source(link, preferred):
             ok = False  # refused for its preferred source: rs-route-ip-invalid says so
         if ok:
-            self.routes[(family, dest, specific)] = _Route(
+            version, address, length = _key(dest)
+            self.routes[(version, address, length, specific)] = _Route(
                 number, dest, route.gateway is not None, scope, specific
             )
 
@@ -804,29 +806,22 @@ class _Kernel:
 
     def _v6_lookup(self, gateway: IPv6Address, number: int | None) -> tuple[int, bool] | None:
         """The link and whether it has a gateway, of the route the kernel finds for
-        ``gateway`` in table main (on link ``number`` only, unless None)."""
-        found: list[tuple[int, int, int, bool]] = []  # (-prefix, metric, link, gateway)
-        for index, link in enumerate(self.links):
-            if number is not None and index != number:
-                continue
-            if not link.ipv6:
-                continue
-            prefixes = [a.network for a in link.v6] + [_LINK_LOCAL_ROUTE]
-            for network in prefixes:
-                if gateway in network:
-                    found.append((-network.prefixlen, 256, index, False))
-        for route in self.routes.values():
-            if (
-                (number is None or route.link == number)
-                and not route.specific
-                and route.dest.version == 6
-                and gateway in route.dest
-            ):
-                found.append((-route.dest.prefixlen, 1024, route.link, route.gateway))
-        if not found:
-            return None
-        best = min(found, key=lambda entry: entry[:2])
-        return best[2], best[3]
+        ``gateway`` in table main (on link ``number`` only, unless None): the most specific
+        one, the kernel's own prefix routes (metric 256) before the agent's (1024)."""
+        prefixes = [
+            {_key(a.network) for a in link.v6} | {_key(_LINK_LOCAL_ROUTE)} if link.ipv6 else set()
+            for link in self.links
+        ]
+        value = int(gateway)
+        for length in range(128, -1, -1):
+            masked = value >> (128 - length) << (128 - length)
+            for index, networks in enumerate(prefixes):
+                if (number is None or index == number) and (6, masked, length) in networks:
+                    return index, False
+            route = self.routes.get((6, masked, length, False))
+            if route is not None and (number is None or route.link == number):
+                return route.link, route.gateway
+        return None
 
     def _v4_route(self, number: int, path: str, route: Any, flags: int, scope: int) -> bool:
         refused = False
@@ -904,12 +899,14 @@ class _Kernel:
             )
             return False
         covered = any(
-            route.link == number
+            route is not None
+            and route.link == number
             and not route.gateway
-            and route.dest.version == 4
-            and gateway in route.dest
             and route.scope >= (RT_SCOPE_HOST if host_only else RT_SCOPE_LINK)
-            for route in self.routes.values()
+            for route in (
+                self.routes.get((4, int(gateway) >> (32 - length) << (32 - length), length, False))
+                for length in range(33)
+            )
         ) or (
             not host_only
             and any(
@@ -956,6 +953,11 @@ def _kernel(context: Context) -> _Kernel:
     kernel = _Kernel(context)
     _LAST[:] = [(context, kernel)]
     return kernel
+
+
+def _key(network: Network) -> tuple[int, int, int]:
+    """A network as its family, address and prefix length, for lookups by prefix."""
+    return network.version, int(network.network_address), network.prefixlen
 
 
 def _refused(rule: str) -> Finder:
