@@ -3,8 +3,8 @@
 Each target takes valid documents with one to three structural changes (values
 replaced by any JSON, keys deleted or added, devices copied, the root changed)
 and text-level damage (truncation, a byte changed, duplicate keys, NaN, huge
-numbers). The number of inputs follows the hypothesis profile: 60 per target
-locally, 600 in CI. Time and memory per input are measured by
+numbers). The number of inputs is the profile's fuzz budget: 60 per target
+locally, 300 in CI (tests/conftest.py). Time and memory per input are measured by
 benchmarks/bounds.py, not here.
 """
 
@@ -15,13 +15,16 @@ import json
 import warnings
 from typing import Any
 
-from hypothesis import given, reject
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 
 import danmodel
+from conftest import budget
 from danmodel import agent, cni, strategies
 from danmodel._cni_strategies import cni_results
 from test_schema_agreement import mutated_documents
+
+_FUZZ = settings(max_examples=budget("fuzz"))
 
 _DAMAGE = st.sampled_from(
     [
@@ -52,6 +55,7 @@ def _quietly(function: Any, *args: Any, **kwargs: Any) -> Any:
         return function(*args, **kwargs)
 
 
+@_FUZZ
 @given(damaged_texts(mutated_documents(2)), st.booleans())
 def test_loads_raises_only_dan_errors_and_round_trips_what_it_accepts(
     text: str, strict: bool
@@ -65,6 +69,7 @@ def test_loads_raises_only_dan_errors_and_round_trips_what_it_accepts(
     assert danmodel.dumps(danmodel.loads(written)) == written
 
 
+@_FUZZ
 @given(damaged_texts(mutated_documents(2)), st.sampled_from(["runtime-rs", "go-runtime@3.10"]))
 def test_check_never_raises_on_text(text: str, runtime: str) -> None:
     findings = danmodel.check(text, runtime)
@@ -87,6 +92,7 @@ def _agent_documents(draw: st.DrawFn) -> object:
     return document
 
 
+@_FUZZ
 @given(damaged_texts(_agent_documents()))
 def test_agent_loads_raises_only_dan_errors_and_round_trips(text: str) -> None:
     try:
@@ -107,6 +113,7 @@ def _cni_documents(draw: st.DrawFn) -> object:
     return result
 
 
+@_FUZZ
 @given(damaged_texts(_cni_documents()), st.sampled_from([None, 0, 5]))
 def test_cni_readers_raise_only_dan_errors(text: str, interface: int | None) -> None:
     try:

@@ -5,7 +5,7 @@ by hand-written checks, the places where a document breaks one of them, and
 the comparison then expects the loader (only) to refuse those places. Three
 generators feed it: valid configs from ``danmodel.strategies``, documents the
 schema itself generates (:func:`from_schema`) and mutated documents. In CI
-(the ``thorough`` profile) each runs at least 1,000 examples per revision.
+(the ``thorough`` profile) each runs the profile's agreement budget (400) per revision.
 Every document also goes to the other validators of ``test_schema_validators``
 (jsonschema-rs, fastjsonschema, ajv, check-jsonschema), which must give the
 same verdict.
@@ -40,7 +40,7 @@ from test_schema_validators import IN_PROCESS, judge_batch, judge_generated
 Draft202012Validator: Any = importlib.import_module("jsonschema").Draft202012Validator
 
 EXAMPLES = budget("agreement")
-"""Examples per generator and revision: 1,000 in CI, the quick profile's count locally."""
+"""Examples per generator and revision: the profile's agreement budget (tests/conftest.py)."""
 
 _AGREEMENT = settings(
     max_examples=EXAMPLES,
