@@ -10,7 +10,6 @@ import importlib
 from typing import TYPE_CHECKING
 
 from . import codec, v1, v2
-from ._conversion import Converted
 from ._model import DEFAULT_QUEUE_SIZE
 from .addresses import parse_interface, parse_ip, parse_neighbor_ip, parse_network
 from .codec import MAX_DOCUMENT_BYTES, dump, dumps, from_dict, load, loads, to_dict
@@ -32,6 +31,8 @@ from .v2 import (
 )
 
 if TYPE_CHECKING:
+    from ._conversion import Converted
+
     # Type checkers see ``danmodel.check`` as the function the callable subpackage
     # runs; import the subpackage's other names with ``from danmodel.check import``.
     from .check import (
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 # Imported on first use, to keep `import danmodel` light for one-shot processes
 # (a CNI plugin that writes a file need not load the runtime rules).
 _LAZY = {
+    "Converted": "_conversion",
     "Finding": "check",
     "ProfileRejectedError": "check",
     "Severity": "check",

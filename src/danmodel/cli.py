@@ -86,14 +86,30 @@ COMMANDS = (
 """Every subcommand, in the order ``danmodel --help`` lists them."""
 
 
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    """argparse's formatter, told the terminal width (else it imports shutil to ask)."""
+    try:
+        width = os.get_terminal_size().columns
+    except OSError:
+        width = 80
+    return argparse.HelpFormatter(prog, width=max(width - 2, 40))
+
+
 def _parser(chosen: str | None) -> argparse.ArgumentParser:
     """The parser; only the *chosen* command's module is imported to fill in its options."""
     parser = argparse.ArgumentParser(
-        prog="danmodel", description="Validate, convert and manage Kata Containers DAN configs."
+        prog="danmodel",
+        description="Validate, convert and manage Kata Containers DAN configs.",
+        formatter_class=_formatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
-        sub = commands.add_parser(command.name, help=command.help, description=command.description)
+        sub = commands.add_parser(
+            command.name,
+            help=command.help,
+            description=command.description,
+            formatter_class=_formatter,
+        )
         if command.name == chosen:
             importlib.import_module(command.module).register(sub)
     return parser

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO, Any, Literal, TypeAlias, TypeVar, cast, overload
 
 import attrs
@@ -139,14 +138,16 @@ def dump(
     if hasattr(target, "write"):
         target.write(text)
         return
-    from . import _files as _atomic  # only when writing to a path, to keep `import danmodel` light
+    from pathlib import Path  # only when writing to a path, to keep `import danmodel` light
+
+    from . import _files
 
     path = Path(target)
     umask = os.umask(0)
     os.umask(umask)
     directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        _atomic.replace(
+        _files.replace(
             path.name,
             text.encode("utf-8"),
             directory,
