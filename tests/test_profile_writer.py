@@ -147,24 +147,26 @@ def _carriable(config: DanConfig, runtime: str) -> DanConfig:
         info = device.network_info
         addresses = []
         for address in info.interface.ip_addresses:
+            if address.version == 6 and (address.ip.is_multicast or address.ip.is_unspecified):
+                continue  # the kernel refuses to add them (kernel-address-invalid)
             if address.ip not in seen:
                 seen.add(address.ip)
                 addresses.append(address)
         routes = [
-            # no gateway: no RTNH_F_ONLINK (0x4) either; scope 255 (nowhere) is refused
-            attrs.evolve(route, gateway=None, scope=route.scope % 255, flags=route.flags & ~4)
+            # no gateway, no route flags (the kernel refuses some, and ONLINK needs a
+            # gateway), no source (it may be of the other family), scope 255 is refused
+            attrs.evolve(route, gateway=None, source=None, scope=route.scope % 255, flags=0)
             for route in info.routes
             if runtime == "runtime-rs"
             or all(v is None or v.version == 6 for v in (route.dest, route.source))
         ]
-        neighbors = [
-            attrs.evolve(
-                n,
-                hardware_addr=n.hardware_addr or MacAddress.parse("0a:00:00:00:00:01"),
-                ip_address=n.ip_address or IPv4Address("10.0.0.1"),  # a neighbor sent needs one
-            )
-            for n in info.neighbors
-        ]
+        neighbors = []
+        for n in info.neighbors:
+            ip = n.ip_address or IPv4Address("10.0.0.1")  # a neighbor sent needs one
+            if ip.is_multicast or any(kept.ip_address == ip for kept in neighbors):
+                continue  # the kernel has these already, or twice (EEXIST)
+            hardware = n.hardware_addr or MacAddress.parse("0a:00:00:00:00:01")
+            neighbors.append(attrs.evolve(n, hardware_addr=hardware, ip_address=ip))
         host: HostTap | Vfio = (
             HostTap(tap_name=f"dan-tap{index}")
             if runtime == "runtime-rs"

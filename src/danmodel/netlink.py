@@ -122,7 +122,8 @@ def _remove_namespace(name: str) -> None:
 def guest(macs: Sequence[MacAddress | str], *, mtu: int = 1500) -> Iterator[Guest]:
     """A namespace with one guest-like link per MAC, named ``eth0``, ``eth1``... in order.
 
-    Each link is one end of a veth pair whose other end is up in a second
+    The loopback link is up, as in a guest. Each link is one end of a veth pair
+    whose other end is up in a second
     throwaway namespace, so the link has a carrier like a virtio-net link
     attached to its backend; veth takes MTUs from 68 to 65535, as virtio-net
     does. Both namespaces are removed when the block ends, however it ends
@@ -163,6 +164,10 @@ def guest(macs: Sequence[MacAddress | str], *, mtu: int = 1500) -> Iterator[Gues
                 )
                 wire.link("set", index=wire.link_lookup(ifname=peer)[0], state="up")
                 links.append(GuestLink(ifname=f"eth{index}", mac=mac))
+        with _open(guest_ns) as inside:
+            # A guest has lo up: without it the kernel has no local table, and reads
+            # every IPv4 address as broadcast (no neighbor needs a MAC, no ONLINK works).
+            inside.link("set", index=inside.link_lookup(ifname="lo")[0], state="up")
         yield Guest(netns=guest_ns, links=tuple(links), wire=wire_ns)
     finally:
         for name in reversed(created):
