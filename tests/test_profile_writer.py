@@ -160,7 +160,7 @@ def _carriable(config: DanConfig, runtime: str) -> DanConfig:
             if runtime == "runtime-rs"
             or all(v is None or v.version == 6 for v in (route.dest, route.source))
         ]
-        neighbors = []
+        neighbors: list[Neighbor] = []
         for n in info.neighbors:
             ip = n.ip_address or IPv4Address("10.0.0.1")  # a neighbor sent needs one
             if ip.is_multicast or any(kept.ip_address == ip for kept in neighbors):
