@@ -40,6 +40,7 @@ def budget(kind: str) -> int:
     name = settings.get_current_profile_name()
     return _BUDGETS.get(name, _BUDGETS["quick"])[kind]
 
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = ROOT / "examples"
