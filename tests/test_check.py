@@ -924,9 +924,14 @@ def test_syntax_errors_carry_line_and_column() -> None:
 
 
 def test_a_finding_as_text_and_data() -> None:
-    (finding,) = check(_edit(GO, (IF + "mtu", DEL)), "go-runtime")
+    text = _edit(GO, (IF + "mtu", DEL))
+    (finding,) = check(text, "go-runtime")
+    # A missing key is located at the object that lacks it: the interface's opening brace.
+    assert "\n" not in text
+    column = text.index('"interface": {') + len('"interface": {')
     assert str(finding) == (
-        '$.devices[0].network_info.interface.mtu: error [go-mtu-missing]: "mtu" is missing: '
+        f"$.devices[0].network_info.interface.mtu (line 1, column {column}): "
+        'error [go-mtu-missing]: "mtu" is missing: '
         "the Go runtime uses 0, where runtime-rs and danmodel use 1500, and the agent sets "
         "the MTU even when it is 0, which the kernel refuses, so the sandbox fails. "
         'Fix: write "mtu": 1500 (or the link\'s MTU)'
@@ -939,8 +944,8 @@ def test_a_finding_as_text_and_data() -> None:
         "where runtime-rs and danmodel use 1500, and the agent sets "
         "the MTU even when it is 0, which the kernel refuses, so the sandbox fails",
         "fix": 'write "mtu": 1500 (or the link\'s MTU)',
-        "line": None,
-        "column": None,
+        "line": 1,
+        "column": column,
     }
 
 

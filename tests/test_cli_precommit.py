@@ -217,7 +217,7 @@ def test_check_hook_takes_the_runtime_from_args(
     )
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert "deploy/dans/host-tap.json: $.devices[0].device.type: error [go-device-type]" in (
-        ran.stdout
+        _unpositioned(ran.stdout)
     )
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterable
 import attrs
 
 from .. import _text, v1, v2
+from .._positions import locate
 from ..errors import ValidationError
 from . import facts as _facts
 from .facts import Fact, prefixes
@@ -123,7 +124,18 @@ def check(
             for finding in kernel_findings(raw.config, chosen)
         ]
     findings.sort(key=_path_order)
-    return findings
+    return _positioned(findings, raw.text)
+
+
+def _positioned(findings: list[Finding], text: str) -> list[Finding]:
+    """The findings with the line and column of their paths in ``text``, where they had none."""
+    found = locate(text, [finding.path for finding in findings if finding.line is None])
+    return [
+        finding
+        if finding.line is not None or finding.path not in found
+        else attrs.evolve(finding, line=found[finding.path][0], column=found[finding.path][1])
+        for finding in findings
+    ]
 
 
 def kernel_findings(config: v1.DanConfig | v2.DanConfig, runtime: Profile) -> list[Finding]:

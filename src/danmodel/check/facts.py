@@ -311,6 +311,8 @@ class Raw:
     """Document paths of optional values that defaults stand in for."""
     to_document: Callable[[str], str]
     """Maps a path of the config to the document."""
+    text: str = ""
+    """The document's text, to find where each finding is."""
 
 
 _ROOT = Object(v2.DanConfig)
@@ -355,7 +357,7 @@ def read(data: object, source: str | None, *, go: bool) -> Raw:
     if not parsed.irregular:
         plain = _read_plainly_valid(parsed.value)
         if plain is not None:
-            return plain
+            return attrs.evolve(plain, text=text)
     reading = RuntimeReading(go=go)
     outcome = read_value(parsed.value, _ROOT, strict=False, observer=reading)
     config = None if outcome.value is FAILED else outcome.value
@@ -365,4 +367,5 @@ def read(data: object, source: str | None, *, go: bool) -> Raw:
         tuple(outcome.problems),
         tuple(reading.unset),
         reading.paths.to_document,
+        text,
     )
