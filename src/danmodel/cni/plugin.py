@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 
@@ -221,7 +221,17 @@ def device_for(request: skel.Request, config: PluginConfig) -> v2.DanDevice:
     return attrs.evolve(device, device=host, guest_mac=_mac(config.mac, chosen, device, request))
 
 
-def _store(config: PluginConfig) -> Any:
+class _StoreSettings(Protocol):
+    """What a plugin configuration says about the store (dan-cni's and dan-tap's)."""
+
+    @property
+    def dan_conf(self) -> str: ...
+    @property
+    def runtime(self) -> str: ...
+
+
+def _store(config: _StoreSettings) -> Any:
+    """The plugin's DanStore; a configuration error for a runtime it does not know."""
     from ..store import DanStore
 
     try:

@@ -50,7 +50,16 @@ from ..errors import ValidationError
 from ..kernel import NudState
 from ..mac import MacAddress
 from . import skel
-from .plugin import _FIELD, _TEMPLATE_FIELDS, _dan_conf_problem, _differences, _expand, _mac
+from .plugin import (
+    _FIELD,
+    _TEMPLATE_FIELDS,
+    _attachment,
+    _dan_conf_problem,
+    _differences,
+    _expand,
+    _mac,
+    _store,
+)
 from .result import Result, read_result, to_dan_device
 
 __all__ = ["DEFAULTS", "TapConfig", "delegate", "main", "tap_config"]
@@ -455,21 +464,6 @@ def _gateway_of(
     return next(
         (gw for gw in candidates if gw.version == address.version and gw in address.network), None
     )
-
-
-def _store(config: TapConfig) -> Any:
-    from ..store import DanStore
-
-    try:
-        return DanStore(config.dan_conf, runtime=config.runtime)
-    except (ValueError, ValidationError) as error:
-        raise _invalid("runtime", str(error)) from None
-
-
-def _attachment(request: skel.Request) -> Any:
-    from ..store import Attachment
-
-    return Attachment(network=request.name, ifname=request.ifname)
 
 
 def _recorded(store: Any, request: skel.Request) -> tuple[int, v2.DanDevice] | None:
