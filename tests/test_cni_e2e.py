@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -27,45 +25,15 @@ from typing import Any
 import pytest
 
 import danmodel
+from cni_support import PLUGINS, namespaces, require_plugins
 
-PLUGINS = Path("/usr/lib/cni")
 NEEDED = ("bridge", "host-local", "macvlan", "static", "ptp")
 VERSION = "1.0.0"  # the newest version Debian's plugins (1.1.1) speak
 
 
-def _unavailable() -> str | None:
-    if sys.platform != "linux":
-        return "needs Linux network namespaces"
-    if os.geteuid() != 0:
-        return "needs root (CAP_NET_ADMIN) to make network namespaces"
-    if shutil.which("ip") is None:
-        return "needs the ip command (iproute2)"
-    missing = [name for name in NEEDED if not (PLUGINS / name).is_file()]
-    if missing:
-        return (
-            f"needs the CNI plugins {', '.join(missing)} in {PLUGINS}: "
-            "apt-get install containernetworking-plugins"
-        )
-    name = f"danprobe{uuid.uuid4().hex[:8]}"
-    probe = subprocess.run(["ip", "netns", "add", name], capture_output=True, check=False)
-    if probe.returncode != 0:
-        return f"cannot make a network namespace: {probe.stderr.decode().strip()}"
-    subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
-    return None
-
-
 @pytest.fixture(scope="module")
 def available() -> None:
-    reason = _unavailable()
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the CNI end-to-end tests: {reason}")
-        pytest.skip(reason)
-
-
-def _namespaces() -> set[str]:
-    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
-    return {line.split()[0] for line in listed.stdout.splitlines() if line.strip()}
+    require_plugins("the CNI end-to-end tests", NEEDED)
 
 
 def _links(netns: str | None = None) -> set[str]:
@@ -198,7 +166,7 @@ class Host:
 
 @pytest.fixture
 def host(available: None, tmp_path: Path) -> Iterator[Host]:
-    before_namespaces = _namespaces()
+    before_namespaces = namespaces()
     before_links = _links()
     tag = uuid.uuid4().hex[:8]
     made = Host(tmp_path, tag)
@@ -206,7 +174,7 @@ def host(available: None, tmp_path: Path) -> Iterator[Host]:
         yield made
     finally:
         made.close()
-    left = {name for name in _namespaces() - before_namespaces if tag in name}
+    left = {name for name in namespaces() - before_namespaces if tag in name}
     assert left == set(), f"namespaces left behind: {left}"
     assert _links() == before_links, "the machine's own namespace changed"
 

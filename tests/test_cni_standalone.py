@@ -18,7 +18,6 @@ import importlib.util
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -30,51 +29,17 @@ from typing import Any
 import pytest
 
 import danmodel
+from cni_support import PLUGINS, namespaces, require_plugins
 from danmodel.cni import standalone
 
-PLUGINS = Path("/usr/lib/cni")
 NEEDED = ("host-local", "static")
 VERSION = "1.0.0"  # the newest version Debian's plugins (1.1.1) speak
 PERMANENT = 0x80
 
 
-def _unavailable() -> str | None:
-    if sys.platform != "linux":
-        return "needs Linux network namespaces"
-    if os.geteuid() != 0:
-        return "needs root (CAP_NET_ADMIN) to make network namespaces and taps"
-    if shutil.which("ip") is None:
-        return "needs the ip command (iproute2)"
-    if not Path("/dev/net/tun").exists():
-        return "needs /dev/net/tun to make taps"
-    if importlib.util.find_spec("pyroute2") is None:
-        return "needs pyroute2: pip install 'danmodel[netlink]'"
-    missing = [name for name in NEEDED if not (PLUGINS / name).is_file()]
-    if missing:
-        return (
-            f"needs the CNI plugins {', '.join(missing)} in {PLUGINS}: "
-            "apt-get install containernetworking-plugins"
-        )
-    name = f"dantprobe{uuid.uuid4().hex[:8]}"
-    probe = subprocess.run(["ip", "netns", "add", name], capture_output=True, check=False)
-    if probe.returncode != 0:
-        return f"cannot make a network namespace: {probe.stderr.decode().strip()}"
-    subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
-    return None
-
-
 @pytest.fixture(scope="module")
 def available() -> None:
-    reason = _unavailable()
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the dan-tap tests: {reason}")
-        pytest.skip(reason)
-
-
-def _namespaces() -> set[str]:
-    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
-    return {line.split()[0] for line in listed.stdout.splitlines() if line.strip()}
+    require_plugins("the dan-tap tests", NEEDED, taps=True)
 
 
 def _ip(netns: str | None, *arguments: str) -> Any:
@@ -218,7 +183,7 @@ class Host:
 
 @pytest.fixture
 def host(available: None, tmp_path: Path) -> Iterator[Host]:
-    before = _namespaces()
+    before = namespaces()
     own_links = {link["ifname"] for link in _ip(None, "link", "show")}
     tag = uuid.uuid4().hex[:8]
     made = Host(tmp_path, tag)
@@ -227,7 +192,7 @@ def host(available: None, tmp_path: Path) -> Iterator[Host]:
     finally:
         made.close()
     mine = f"danmodel-{os.getpid()}-"  # the kernel judge's guest namespaces
-    left = {name for name in _namespaces() - before if tag in name or name.startswith(mine)}
+    left = {name for name in namespaces() - before if tag in name or name.startswith(mine)}
     assert left == set(), f"namespaces left behind: {left}"
     assert {link["ifname"] for link in _ip(None, "link", "show")} == own_links, (
         "the machine's own namespace changed"
