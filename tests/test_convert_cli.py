@@ -271,7 +271,8 @@ def test_invalid_inputs_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["convert", "--to", "agent", str(bad)]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert f"{bad}: $.cniVersion: unknown key" in captured.err
+    # Each problem of a DAN config says where it is (1-based line and column).
+    assert f"{bad}: $.cniVersion (line 1, column 2): unknown key" in captured.err
 
 
 @pytest.mark.parametrize(
