@@ -72,13 +72,25 @@ class KernelUnavailableError(DanError, RuntimeError):
     """The kernel cannot be asked here: pyroute2 is missing, or the privilege to make namespaces."""
 
 
+_CHILD_TIMEOUT: Final = 30
+"""Seconds pyroute2 waits for the helper process that opens a socket in a namespace.
+
+pyroute2's default (2 s) is short enough to fail on a loaded machine, and a
+failure there would read as the kernel refusing to make namespaces."""
+
+
 def _pyroute2() -> Any:
     try:
-        return importlib.import_module("pyroute2")
+        pyroute2 = importlib.import_module("pyroute2")
     except ImportError as error:
         raise KernelUnavailableError(
             "danmodel.netlink needs pyroute2: pip install 'danmodel[netlink]'"
         ) from error
+    config = importlib.import_module("pyroute2.config")
+    for name in ("default_communicate_timeout", "default_create_socket_timeout"):
+        if getattr(config, name, _CHILD_TIMEOUT) < _CHILD_TIMEOUT:
+            setattr(config, name, _CHILD_TIMEOUT)
+    return pyroute2
 
 
 def _open(netns: str) -> IPRoute:
