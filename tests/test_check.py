@@ -1148,3 +1148,20 @@ def test_kernel_rules_look_at_ipv4_routes_only_where_ipv6_ignores_the_value() ->
         "kernel-onlink-without-gateway",
         "kernel-gateway-scope",
     }
+
+
+@pytest.mark.parametrize("flags", [0x2, 0x4, 0x6])
+@pytest.mark.parametrize("scope", [254, 510])  # host, and 510 that the agent truncates to 254
+def test_a_host_route_without_gateway_takes_any_next_hop_flag(flags: int, scope: int) -> None:
+    # Observed: the kernel checks no next hop of a host-scope route (fib_create_info), so
+    # PERVASIVE and ONLINK without a gateway are refused on other scopes only.
+    route = {"dest": "10.0.1.0/24", "scope": scope, "flags": flags}
+    findings = check(_edit(RS, (RT + "0", route)), "runtime-rs")
+    assert [
+        f for f in findings if f.rule.startswith("kernel-") and f.severity.value == "error"
+    ] == []
+    other = check(_edit(RS, (RT + "0", dict(route, scope=0))), "runtime-rs")
+    assert {f.rule for f in other if f.severity.value == "error"} & {
+        "kernel-route-flags",
+        "kernel-onlink-without-gateway",
+    }

@@ -840,6 +840,9 @@ class _Kernel:
             return False
         gateway = route.gateway
         if gateway is None:
+            if scope == RT_SCOPE_HOST:
+                # A host route's next hop is not checked (fib_create_info): no flag is refused.
+                return True
             if flags & RTNH_F_ONLINK:
                 self.refuse(
                     "kernel-onlink-without-gateway",
