@@ -61,3 +61,15 @@ def namespaces() -> set[str]:
     """The machine's named network namespaces."""
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
     return {line.split()[0] for line in listed.stdout.splitlines() if line.strip()}
+
+
+def console_script(bin_dir: Path, name: str, module: str) -> Path:
+    """An executable *name* in *bin_dir* that does what the console script does: run
+    ``module:main`` with this Python (so the tests need no installed scripts)."""
+    script = bin_dir / name
+    script.write_text(
+        f"#!/bin/sh\nexec {sys.executable} -c "
+        f"'import sys; from {module} import main; sys.exit(main())'\n"
+    )
+    script.chmod(0o755)
+    return script

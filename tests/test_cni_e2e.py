@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 import danmodel
-from cni_support import PLUGINS, namespaces, require_plugins
+from cni_support import PLUGINS, console_script, namespaces, require_plugins
 
 NEEDED = ("bridge", "host-local", "macvlan", "static", "ptp")
 VERSION = "1.0.0"  # the newest version Debian's plugins (1.1.1) speak
@@ -67,13 +67,7 @@ class Host:
         self.cache: dict[tuple[str, str, str], Any] = {}
         bin_dir = tmp_path / "bin"
         bin_dir.mkdir()
-        wrapper = bin_dir / "dan-cni"
-        # What the console script does: run danmodel.cni.plugin:main with this Python.
-        wrapper.write_text(
-            f"#!/bin/sh\nexec {sys.executable} -c "
-            "'import sys; from danmodel.cni.plugin import main; sys.exit(main())'\n"
-        )
-        wrapper.chmod(0o755)
+        console_script(bin_dir, "dan-cni", "danmodel.cni.plugin")
         self.path = f"{bin_dir}:{PLUGINS}"
         subprocess.run(["ip", "netns", "add", self.host], check=True)
         subprocess.run(

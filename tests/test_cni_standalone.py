@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 import danmodel
-from cni_support import PLUGINS, namespaces, require_plugins
+from cni_support import PLUGINS, console_script, namespaces, require_plugins
 from danmodel.cni import standalone
 
 NEEDED = ("host-local", "static")
@@ -75,13 +75,7 @@ class Host:
         self.bridge = f"dtb{tag[:8]}"
         bin_dir = tmp_path / "bin"
         bin_dir.mkdir()
-        wrapper = bin_dir / "dan-tap"
-        # What the console script does: run danmodel.cni.standalone:main with this Python.
-        wrapper.write_text(
-            f"#!/bin/sh\nexec {sys.executable} -c "
-            "'import sys; from danmodel.cni.standalone import main; sys.exit(main())'\n"
-        )
-        wrapper.chmod(0o755)
+        console_script(bin_dir, "dan-tap", "danmodel.cni.standalone")
         self.path = f"{bin_dir}:{PLUGINS}"
         subprocess.run(["ip", "netns", "add", self.ns], check=True)
         subprocess.run(
