@@ -509,9 +509,73 @@ class _Link:
     ipv6: bool = True
     v4: list[IPv4Interface] = attrs.Factory(list)
     v6: list[IPv6Interface] = attrs.Factory(list)
+    v4_held: set[IPv4Interface] = attrs.Factory(set)
+    """The addresses of :attr:`v4`, for lookups in constant time."""
+    v6_ips: set[IPv6Address] = attrs.Factory(set)
+    """The IPs of :attr:`v6`."""
 
     def broadcasts(self) -> set[IPv4Address]:
         return {a.network.broadcast_address for a in self.v4 if a.network.prefixlen < 31}
+
+
+@attrs.frozen
+class _Held:
+    """What the links hold once every address is in, indexed for the route requests
+    (without it each request would walk every address of every link)."""
+
+    v4_ips: frozenset[IPv4Address]
+    """The IPv4 addresses of every link."""
+    v4_broadcasts: frozenset[IPv4Address]
+    """The broadcast addresses of every link."""
+    link_v4_ips: tuple[frozenset[IPv4Address], ...]
+    link_broadcasts: tuple[frozenset[IPv4Address], ...]
+    link_v4_prefixes: tuple[frozenset[tuple[int, int]], ...]
+    """Per link, the (network, length) of its addresses that cover a next hop."""
+    v6_ips: frozenset[IPv6Address]
+    link_v6_prefixes: tuple[frozenset[tuple[int, int, int]], ...]
+    """Per link with IPv6, the prefix routes the kernel made for it (its addresses' and
+    fe80::/64); empty for a link without IPv6."""
+    v6_prefix_links: dict[tuple[int, int, int], int]
+    """The first link holding each IPv6 prefix route."""
+    v4_lengths: frozenset[int]
+    """The prefix lengths of :attr:`link_v4_prefixes`."""
+    v6_lengths: frozenset[int]
+    """The prefix lengths of :attr:`link_v6_prefixes`."""
+
+    @classmethod
+    def of(cls, links: list[_Link]) -> _Held:
+        link_v6_prefixes = tuple(
+            frozenset({_key(a.network) for a in link.v6} | {_key(_LINK_LOCAL_ROUTE)})
+            if link.ipv6
+            else frozenset()
+            for link in links
+        )
+        first: dict[tuple[int, int, int], int] = {}
+        for index, prefixes in enumerate(link_v6_prefixes):
+            for prefix in prefixes:
+                first.setdefault(prefix, index)
+        link_v4_ips = tuple(frozenset(a.ip for a in link.v4) for link in links)
+        link_broadcasts = tuple(frozenset(link.broadcasts()) for link in links)
+        link_v4_prefixes = tuple(
+            frozenset(
+                (int(a.network.network_address), a.network.prefixlen)
+                for a in link.v4
+                if a.network.prefixlen < 32 and a.network.network_address not in _IPV4_ZERO
+            )
+            for link in links
+        )
+        return cls(
+            v4_ips=frozenset().union(*link_v4_ips),
+            v4_broadcasts=frozenset().union(*link_broadcasts),
+            link_v4_ips=link_v4_ips,
+            link_broadcasts=link_broadcasts,
+            link_v4_prefixes=link_v4_prefixes,
+            v6_ips=frozenset(a.ip for link in links for a in link.v6),
+            link_v6_prefixes=link_v6_prefixes,
+            v6_prefix_links=first,
+            v4_lengths=frozenset(length for prefixes in link_v4_prefixes for _, length in prefixes),
+            v6_lengths=frozenset(key[2] for key in first),
+        )
 
 
 @attrs.frozen
@@ -594,6 +658,8 @@ class _Kernel:
         self.links: list[_Link] = []
         self.routes: dict[tuple[int, int, int, bool], _Route] = {}
         """Routes of table main the kernel holds, by family, dest (integers), source prefix."""
+        self.route_lengths: dict[int, set[int]] = {4: set(), 6: set()}
+        """The prefix lengths of :attr:`routes` by family: the only lengths a lookup tries."""
         devices = list(context.devices())
         if self.profile.runtime == _GO:
             devices.sort(key=lambda pair: str(pair[1].name))  # the Go runtime sorts them
@@ -602,6 +668,7 @@ class _Kernel:
         self.preferred = _preferred_sources(context)
         for path, device in devices:
             self._interface(path, device)
+        self.held = _Held.of(self.links)
         for number, (path, device) in enumerate(devices):
             self._neighbors(number, path, device)
         pending = []
@@ -631,14 +698,15 @@ class _Kernel:
                 if ip.is_multicast or int(ip) == 0:
                     kind = "a multicast" if ip.is_multicast else "the unspecified"
                     self.refuse("kernel-address-invalid", where, f"{ip_text(ip)} is {kind} address")
-                elif any(held.ip == ip for held in link.v6):
+                elif ip in link.v6_ips:
                     self.refuse(
                         "kernel-duplicate-address", where, f"{ip_text(ip)} is twice on the link"
                     )
                 else:
                     link.v6.append(address)
+                    link.v6_ips.add(ip)
             elif int(ip) != 0:  # the kernel keeps no 0.0.0.0 address, silently
-                if address in link.v4:
+                if address in link.v4_held:
                     self.refuse(
                         "kernel-duplicate-address",
                         where,
@@ -646,6 +714,7 @@ class _Kernel:
                     )
                 else:
                     link.v4.append(address)
+                    link.v4_held.add(address)
         mtu = effective_mtu(interface.mtu)
         where = f"{path}.network_info.interface.mtu"
         shown = f"mtu {interface.mtu}" + (f", sent as {mtu}" if mtu != interface.mtu else "")
@@ -656,11 +725,13 @@ class _Kernel:
         elif mtu < MIN_IPV6_MTU:
             link.ipv6 = False  # the kernel drops IPv6 from the link, addresses included
             link.v6.clear()
+            link.v6_ips.clear()
 
     # --- neighbors ----------------------------------------------------------------------------
 
     def _neighbors(self, number: int, path: str, device: Any) -> None:
         link = self.links[number]
+        broadcasts = self.held.link_broadcasts[number]
         entries: set[Address] = set()
         for index, neighbor in enumerate(device.network_info.neighbors):
             where = f"{path}.network_info.neighbors[{index}]"
@@ -691,7 +762,7 @@ class _Kernel:
                 neighbor.hardware_addr is None
                 and state & NUD_VALID
                 and not flags & NTF_USE
-                and not self._resolves_itself(link, ip)
+                and not self._resolves_itself(link, ip, broadcasts)
             ):
                 self.refuse(
                     "kernel-neighbor-lladdr",
@@ -700,13 +771,11 @@ class _Kernel:
                 )
 
     @staticmethod
-    def _resolves_itself(link: _Link, ip: Address) -> bool:
+    def _resolves_itself(link: _Link, ip: Address, broadcasts: frozenset[IPv4Address]) -> bool:
         """The kernel makes the entry NOARP (a link without ARP, multicast, broadcast)."""
         if link.noarp or ip.is_multicast:
             return True
-        return ip.version == 4 and (
-            ip in _IPV4_ZERO or ip == _IPV4_BROADCAST or ip in link.broadcasts()
-        )
+        return ip.version == 4 and (ip in _IPV4_ZERO or ip == _IPV4_BROADCAST or ip in broadcasts)
 
     # --- routes -------------------------------------------------------------------------------
 
@@ -727,7 +796,7 @@ class _Kernel:
         flags = getattr(route, "flags", 0) if self.flags_sent else 0
         scope = route.scope & 0xFF
         if family == 6:
-            ok = self._v6_route(link, path, route, flags)
+            ok = self._v6_route(number, link, path, route, flags)
             specific = route.source is not None
         else:
             ok = self._v4_route(number, path, route, flags, scope)
@@ -740,18 +809,17 @@ class _Kernel:
             self.routes[(version, address, length, specific)] = _Route(
                 number, dest, route.gateway is not None, scope, specific
             )
+            self.route_lengths[version].add(length)
 
     def _local_source(self, link: _Link, source: Address) -> bool:
         """Whether the kernel takes ``source`` as a route's preferred source: an IPv4 address
         of any link (or of lo), an IPv6 address of the link that is no longer tentative
         (only on a link without ARP, where there is no duplicate address detection)."""
         if source.version == 4:
-            return source in _IPV4_LOOPBACK or any(
-                source == a.ip for other in self.links for a in other.v4
-            )
-        return link.noarp and any(source == a.ip for a in link.v6)
+            return source in _IPV4_LOOPBACK or source in self.held.v4_ips
+        return link.noarp and source in link.v6_ips
 
-    def _v6_route(self, link: _Link, path: str, route: Any, flags: int) -> bool:
+    def _v6_route(self, number: int, link: _Link, path: str, route: Any, flags: int) -> bool:
         if not link.ipv6:
             self.refuse(
                 "kernel-ipv6-disabled",
@@ -771,8 +839,7 @@ class _Kernel:
         if gateway is None:
             return True
         where = f"{path}.gateway"
-        local = [held.ip for other in self.links for held in other.v6]
-        if gateway in local and (gateway not in _LINK_LOCAL or gateway in (a.ip for a in link.v6)):
+        if gateway in self.held.v6_ips and (gateway not in _LINK_LOCAL or gateway in link.v6_ips):
             self.refuse(
                 "kernel-gateway-unreachable",
                 where,
@@ -782,7 +849,6 @@ class _Kernel:
             return False
         if gateway in _LINK_LOCAL:
             return True
-        number = self.links.index(link)
         if flags & RTNH_F_ONLINK:
             best = self._v6_lookup(gateway, None)
             if best is not None and best[0] != number:
@@ -808,16 +874,16 @@ class _Kernel:
         """The link and whether it has a gateway, of the route the kernel finds for
         ``gateway`` in table main (on link ``number`` only, unless None): the most specific
         one, the kernel's own prefix routes (metric 256) before the agent's (1024)."""
-        prefixes = [
-            {_key(a.network) for a in link.v6} | {_key(_LINK_LOCAL_ROUTE)} if link.ipv6 else set()
-            for link in self.links
-        ]
+        held = self.held
         value = int(gateway)
-        for length in range(128, -1, -1):
+        for length in sorted(self.route_lengths[6] | held.v6_lengths, reverse=True):
             masked = value >> (128 - length) << (128 - length)
-            for index, networks in enumerate(prefixes):
-                if (number is None or index == number) and (6, masked, length) in networks:
-                    return index, False
+            key = (6, masked, length)
+            if number is None:
+                if key in held.v6_prefix_links:
+                    return held.v6_prefix_links[key], False
+            elif key in held.link_v6_prefixes[number]:
+                return number, False
             route = self.routes.get((6, masked, length, False))
             if route is not None and (number is None or route.link == number):
                 return route.link, route.gateway
@@ -870,11 +936,9 @@ class _Kernel:
             return False
         where = f"{path}.gateway"
         if flags & RTNH_F_ONLINK:
-            local = {a.ip for link in self.links for a in link.v4}
-            broadcasts = set().union(*(link.broadcasts() for link in self.links))
             if (
-                gateway in local
-                or gateway in broadcasts
+                gateway in self.held.v4_ips
+                or gateway in self.held.v4_broadcasts
                 or gateway in _IPV4_MULTICAST
                 or gateway in _IPV4_LOOPBACK
                 or gateway in _IPV4_ZERO
@@ -889,11 +953,10 @@ class _Kernel:
                 )
                 return False
             return True
-        link = self.links[number]
         host_only = scope == RT_SCOPE_LINK  # the gateway must then be a host route
-        if gateway in (a.ip for a in link.v4):
+        if gateway in self.held.link_v4_ips[number]:
             return True
-        if not host_only and gateway in link.broadcasts():
+        if not host_only and gateway in self.held.link_broadcasts[number]:
             self.refuse(
                 "kernel-gateway-unreachable",
                 where,
@@ -901,22 +964,19 @@ class _Kernel:
                 "use the address of a neighbor router",
             )
             return False
+        value = int(gateway)
+        masked = [
+            (value >> (32 - length) << (32 - length), length)
+            for length in self.route_lengths[4] | self.held.v4_lengths
+        ]
         covered = any(
             route is not None
             and route.link == number
             and not route.gateway
             and route.scope >= (RT_SCOPE_HOST if host_only else RT_SCOPE_LINK)
-            for route in (
-                self.routes.get((4, int(gateway) >> (32 - length) << (32 - length), length, False))
-                for length in range(33)
-            )
+            for route in (self.routes.get((4, *prefix, False)) for prefix in masked)
         ) or (
-            not host_only
-            and any(
-                gateway in a.network and a.network.network_address not in _IPV4_ZERO
-                for a in link.v4
-                if a.network.prefixlen < 32
-            )
+            not host_only and any(prefix in self.held.link_v4_prefixes[number] for prefix in masked)
         )
         if covered:
             return True
