@@ -21,30 +21,58 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import attrs
-
+from ._collector import collector_paused
 from ._fast_reader import Invalid, fast_reader
-from ._fields import FAILED, Object, Observer, Reader
+from ._fields import FAILED, Field, Object, Observer, Reader
 from .errors import IgnoredKeysWarning, Problem, ValidationError
 
 __all__ = ["Outcome", "read", "read_or_raise"]
 
 
-@attrs.frozen
 class Outcome:
-    """What one detailed read found."""
+    """What one detailed read found (a plain class: cheaper to define than an attrs one)."""
 
-    value: object
-    """The value read, or :data:`~danmodel._fields.FAILED`."""
-    problems: Sequence[Problem]
-    ignored: Sequence[Problem]
-    omitted: int
-    """Problems found beyond those listed."""
+    __slots__ = ("ignored", "omitted", "problems", "value")
+
+    def __init__(
+        self, value: object, problems: Sequence[Problem], ignored: Sequence[Problem], omitted: int
+    ) -> None:
+        self.value = value
+        """The value read, or :data:`~danmodel._fields.FAILED`."""
+        self.problems = problems
+        self.ignored = ignored
+        self.omitted = omitted
+        """Problems found beyond those listed."""
+
+    def __repr__(self) -> str:
+        return (
+            f"Outcome(value={self.value!r}, problems={self.problems!r}, "
+            f"ignored={self.ignored!r}, omitted={self.omitted!r})"
+        )
 
     @property
     def failed(self) -> bool:
         """Whether the value could not be read."""
         return self.value is FAILED or bool(self.problems)
+
+
+_ITEM_READERS: dict[Field, Callable[[object], object]] = {}
+
+
+def _item_reader(kind: Field) -> Callable[[object], object]:
+    """The fast reader of ``kind`` that returns FAILED instead of raising (see ``Reader.fast``)."""
+    found = _ITEM_READERS.get(kind)
+    if found is None:
+        fast = fast_reader(kind)
+
+        def found(value: object) -> object:
+            try:
+                return fast(value)
+            except (Invalid, ValueError):
+                return FAILED
+
+        found = _ITEM_READERS.setdefault(kind, found)
+    return found
 
 
 def read(
@@ -56,8 +84,9 @@ def read(
     observer: Observer | None = None,
 ) -> Outcome:
     """Read ``value`` as ``root`` with the detailed reader; never raises for bad data."""
-    reader = Reader(strict=strict, irregular=irregular, observer=observer)
-    result = root.read(value, "$", reader)
+    reader = Reader(strict=strict, irregular=irregular, observer=observer, fast=_item_reader)
+    with collector_paused():
+        result = root.read(value, "$", reader)
     return Outcome(result, reader.problems, reader.ignored, reader.omitted)
 
 
@@ -84,7 +113,8 @@ def read_or_raise(
     """
     if strict and not irregular:
         try:
-            return fast_reader(root)(value)
+            with collector_paused():
+                return fast_reader(root)(value)
         except (Invalid, ValueError):
             pass  # not plainly valid: the detailed reader says what and where
     outcome = read(value, root, strict=strict, irregular=irregular)

@@ -6,6 +6,7 @@ import json
 import os
 from typing import IO, Any, Final
 
+from ._collector import collector_paused
 from .errors import Problem, ValidationError
 
 __all__ = [
@@ -183,7 +184,8 @@ def parse(text: str, source: str | None) -> Parsed:
         decoder = _Decoder()
     decoder.irregular = False
     try:
-        value = decoder.decode(text)
+        with collector_paused():
+            value = decoder.decode(text)
     except json.JSONDecodeError as error:
         raise _fail(f"invalid JSON: {error.msg}", source, error.lineno, error.colno) from None
     except RecursionError:
