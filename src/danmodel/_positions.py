@@ -197,10 +197,13 @@ def _member(node: _Node, token: str | None, start: int) -> _Node | None:
     """The wanted child of an object's node for the key *token* (recording where the key is)."""
     if token is None or not node.children:
         return None
-    try:
-        key = json.loads(token)
-    except ValueError:
-        return None
+    if "\\" not in token and len(token) > 1 and token[-1] == '"':
+        key: object = token[1:-1]  # no escape: the key is the text between the quotes
+    else:
+        try:
+            key = json.loads(token)
+        except ValueError:
+            return None
     child = node.children.get(key) if isinstance(key, str) else None
     if child is not None:
         if child.key is not None:  # a duplicate: the last occurrence wins
