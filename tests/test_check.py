@@ -1165,3 +1165,40 @@ def test_a_host_route_without_gateway_takes_any_next_hop_flag(flags: int, scope:
         "kernel-route-flags",
         "kernel-onlink-without-gateway",
     }
+
+
+def _unsorted_devices(count: int) -> str:
+    """A document of ``count`` host-tap devices named in reverse order (go-device-order)."""
+    devices = [
+        {
+            "name": f"eth{index:05d}",
+            "guest_mac": f"0a:58:0a:0c:{index // 256:02x}:{index % 256:02x}",
+            "device": {"type": "host-tap", "tap_name": f"tap{index}"},
+            "network_info": {"interface": {"ip_addresses": [], "flags": 1}},
+        }
+        for index in reversed(range(count))
+    ]
+    return json.dumps({"devices": devices}, indent=1)
+
+
+def test_a_long_device_list_is_shortened_in_the_message() -> None:
+    (finding,) = [
+        f for f in check(_unsorted_devices(40), "go-runtime") if f.rule == "go-device-order"
+    ]
+    assert finding.message.startswith("devices eth00039, eth00038,")
+    assert "eth00024 and 24 more: the Go runtime sorts" in finding.message
+    assert finding.fix is not None
+    assert finding.fix.endswith("eth00014, eth00015 and 24 more")
+
+
+def test_the_first_thousand_findings_carry_their_position() -> None:
+    from danmodel.check.checker import MAX_POSITIONED
+
+    findings = check(_unsorted_devices(MAX_POSITIONED + 20), "go-runtime")
+    flags = [f for f in findings if f.rule == "go-interface-flags"]
+    assert len(findings) > MAX_POSITIONED and len(flags) == MAX_POSITIONED + 20
+    assert all(f.line is not None for f in findings[:MAX_POSITIONED])
+    assert all(f.line is None and f.column is None for f in findings[MAX_POSITIONED:])
+    # One device per 11 lines of the indented text: each finding points at its own.
+    lines = [f.line for f in flags if f.line is not None]
+    assert lines == sorted(lines) and len(set(lines)) == len(lines)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterable
 import attrs
 
 from .. import _text, v1, v2
+from .._fields import MAX_PROBLEMS
 from .._positions import locate
 from ..errors import ValidationError
 from . import facts as _facts
@@ -83,6 +84,10 @@ def check(
     (rules ``json-invalid`` and ``value-invalid``). A config is checked as
     :func:`danmodel.dumps` writes it. Findings come in document order.
 
+    Findings from text carry the line and column of their path, the first
+    :data:`MAX_POSITIONED` (1000) of them in document order; the rest have
+    none, which keeps a document of thousands of findings quick to check.
+
     ``kernel=True`` also applies the guest configuration the runtime sends to
     the Linux kernel, in a throwaway network namespace (root only): see
     :func:`kernel_findings`.
@@ -127,15 +132,21 @@ def check(
     return _positioned(findings, raw.text)
 
 
+MAX_POSITIONED = MAX_PROBLEMS
+"""Findings of one document given a line and column: the first ones, in document order."""
+
+
 def _positioned(findings: list[Finding], text: str) -> list[Finding]:
-    """The findings with the line and column of their paths in ``text``, where they had none."""
-    found = locate(text, [finding.path for finding in findings if finding.line is None])
+    """The findings with the line and column of their paths in ``text``, where they had none
+    (the first :data:`MAX_POSITIONED`: locating costs about what reading the document does)."""
+    first = findings[:MAX_POSITIONED]
+    found = locate(text, [finding.path for finding in first if finding.line is None])
     return [
         finding
         if finding.line is not None or finding.path not in found
         else attrs.evolve(finding, line=found[finding.path][0], column=found[finding.path][1])
-        for finding in findings
-    ]
+        for finding in first
+    ] + findings[MAX_POSITIONED:]
 
 
 def kernel_findings(config: v1.DanConfig | v2.DanConfig, runtime: Profile) -> list[Finding]:

@@ -425,14 +425,24 @@ def _netns(context: Context) -> Iterator[Hit]:
         yield Hit("$.netns", f"netns {context.config.netns!r}")
 
 
+LISTED_NAMES = 16
+"""Names a message lists before it says how many more there are."""
+
+
+def _listed(names: list[str]) -> str:
+    """``names`` comma-separated; past :data:`LISTED_NAMES` of them, how many more."""
+    shown = ", ".join(names[:LISTED_NAMES])
+    more = len(names) - LISTED_NAMES
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def _device_order(context: Context) -> Iterator[Hit]:
     names = [device.name for _, device in context.devices()]
     if names != sorted(names):
-        listed = ", ".join(names)
         yield Hit(
             "$.devices",
-            f"devices {listed}",
-            "list the devices sorted by name: " + ", ".join(sorted(names)),
+            f"devices {_listed(names)}",
+            "list the devices sorted by name: " + _listed(sorted(names)),
         )
 
 
