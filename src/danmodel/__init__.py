@@ -9,14 +9,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from . import codec, v1, v2
+from . import codec, v2
 from ._model import DEFAULT_QUEUE_SIZE
 from .addresses import parse_interface, parse_ip, parse_neighbor_ip, parse_network
 from .codec import MAX_DOCUMENT_BYTES, dump, dumps, from_dict, load, loads, to_dict
 from .errors import DanError, IgnoredKeysWarning, Problem, ValidationError
-from .kernel import IFF_NOARP, NeighborFlag, NudState, RouteScope
+from .kernel import IFF_NOARP
 from .mac import MacAddress
-from .revisions import downgrade, upgrade
 from .v2 import (
     DanConfig,
     DanDevice,
@@ -31,6 +30,7 @@ from .v2 import (
 )
 
 if TYPE_CHECKING:
+    from . import v1
     from ._conversion import Converted
 
     # Type checkers see ``danmodel.check`` as the function the callable subpackage
@@ -45,10 +45,17 @@ if TYPE_CHECKING:
         profile,
     )
     from .check.checker import check as check
+    from .kernel import NeighborFlag, NudState, RouteScope
+    from .revisions import downgrade, upgrade
 
 # Imported on first use, to keep `import danmodel` light for one-shot processes
-# (a CNI plugin that writes a file need not load the runtime rules).
+# (a CNI plugin that writes a file need not load the runtime rules, nor revision 1).
 _LAZY = {
+    "downgrade": "revisions",
+    "NeighborFlag": "kernel",
+    "NudState": "kernel",
+    "RouteScope": "kernel",
+    "upgrade": "revisions",
     "Converted": "_conversion",
     "Finding": "check",
     "ProfileRejectedError": "check",
@@ -61,8 +68,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    if name == "check":  # the subpackage, callable as its check() function
-        return importlib.import_module(".check", __name__)
+    if name in ("check", "v1"):  # subpackages and modules (check is callable)
+        return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -79,6 +86,10 @@ def _prepare_for_runtime(config: object, runtime: object) -> object:
 
 
 codec.set_runtime_preparer(_prepare_for_runtime)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import attrs
 
@@ -36,6 +36,7 @@ __all__ = [
     "Interface",
     "Neighbor",
     "VhostUser",
+    "model_repr",
     "neighbor_tuple",
     "reject_shared_devices",
 ]
@@ -46,6 +47,23 @@ QUEUE_PAIRS_SINCE = (4, 0, 0)
 """The Kata release from which runtime-rs reads ``queue_num`` as queue pairs."""
 DRAGONBALL_DEFAULT_QUEUES = 2
 """The virtqueues Dragonball uses when runtime-rs before 4.0.0 passes ``queue_num`` 0."""
+
+
+def model_repr(self: object) -> str:
+    """``Route(dest=None, gateway=...)``: the ``__repr__`` attrs would generate, written once.
+
+    The model classes are declared with ``repr=False`` and take this one, so that
+    ``import danmodel`` does not compile a ``__repr__`` per class (about a fifth
+    of the cost of making an attrs class).
+    """
+    cls: Any = type(self)
+    shown = []
+    for field in attrs.fields(cls):
+        if field.repr:
+            value = getattr(self, field.name)
+            text = field.repr(value) if callable(field.repr) else repr(value)
+            shown.append(f"{field.name}={text}")
+    return f"{cls.__qualname__.rsplit('>.', 1)[-1]}({', '.join(shown)})"
 
 
 def neighbor_tuple(items: Iterable[Neighbor]) -> tuple[Neighbor, ...]:
@@ -84,9 +102,11 @@ _QUEUE_NUM_DOC = "Number of queue pairs; 0 means the runtime's network_queues se
 _QUEUE_SIZE_DOC = "Size of each queue; 0 means 256."
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class HostTap(_Queues):
     """A tap device in the host network namespace (``"type": "host-tap"``; runtime-rs)."""
+
+    __repr__ = model_repr
 
     unique_key: ClassVar[tuple[str, str]] = ("tap_name", "tap name")
 
@@ -95,9 +115,11 @@ class HostTap(_Queues):
     queue_size: int = attrs.field(default=0, metadata=meta(UINT32, _QUEUE_SIZE_DOC))
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class VhostUser(_Queues):
     """A vhost-user socket (``"type": "vhost-user"``; runtime-rs)."""
+
+    __repr__ = model_repr
 
     unique_key: ClassVar[tuple[str, str]] = ("path", "socket path")
 
@@ -108,9 +130,11 @@ class VhostUser(_Queues):
     queue_size: int = attrs.field(default=0, metadata=meta(UINT32, _QUEUE_SIZE_DOC))
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class Interface:
     """Configuration of the guest interface."""
+
+    __repr__ = model_repr
 
     ip_addresses: tuple[IPv4Interface | IPv6Interface, ...] = attrs.field(
         converter=to_interfaces,
@@ -132,9 +156,11 @@ class Interface:
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class Neighbor:
     """A static ARP/NDP neighbor entry of the guest interface."""
+
+    __repr__ = model_repr
 
     ip_address: IPv4Address | IPv6Address | None = attrs.field(
         default=None,

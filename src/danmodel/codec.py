@@ -9,19 +9,21 @@ field explicit (defaults included), 2-space indent, UTF-8, final newline.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
-from typing import IO, Any, Literal, TypeAlias, TypeVar, cast, overload
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar, overload
 
 import attrs
 
-from . import _text, v1, v2
+from . import _text, v2
 from ._canonical import canonical_text
 from ._fields import Object
 from ._reader import read_or_raise
 from ._writer import to_data
 from .errors import Problem, ValidationError
-from .revisions import REVISIONS
-from .revisions import revision as find_revision
+
+if TYPE_CHECKING:
+    from . import v1
 
 RuntimeProfile: TypeAlias = object
 """A :class:`danmodel.check.Profile` or its name ``NAME[@VERSION]``.
@@ -56,23 +58,71 @@ __all__ = [
 
 MAX_DOCUMENT_BYTES = _text.MAX_DOCUMENT_BYTES
 
-AnyConfig: TypeAlias = v1.DanConfig | v2.DanConfig
+if TYPE_CHECKING:
+    AnyConfig: TypeAlias = v1.DanConfig | v2.DanConfig
+else:
 
-_MODEL_CLASSES = frozenset(
-    getattr(module, name)
-    for module in (v1, v2)
-    for name in module.__all__
-    if attrs.has(getattr(module, name))
-)
-_CONFIG_CLASSES = (v1.DanConfig, v2.DanConfig)
+    def __getattr__(name: str) -> object:
+        # AnyConfig names danmodel.v1, which is imported on first use (see _known).
+        if name == "AnyConfig":
+            from . import v1
+
+            return v1.DanConfig | v2.DanConfig
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_ROOT_EXPECTED = 'an object {"netns": ..., "devices": [...]} (a DAN config)'
+
+# The model classes of the revisions loaded so far: danmodel.v1 is imported by the first
+# use of revision 1 (or by a user), and its classes are added then (see _known).
+_MODEL_CLASSES: set[type] = set()
+_CONFIG_CLASSES: set[type] = set()
+_MODULES: set[str] = set()
 _OBJECT_KINDS: dict[type, Object] = {}
+_ROOTS: dict[int, Object] = {}
 
-_ROOTS: dict[int, Object] = {
-    number: Object(
-        revision.config_class, 'an object {"netns": ..., "devices": [...]} (a DAN config)'
+
+def _add_revision(number: int, module: Any) -> None:
+    """Know the classes of the revision model module ``module`` (fully imported)."""
+    _MODEL_CLASSES.update(
+        item for item in (getattr(module, name) for name in module.__all__) if attrs.has(item)
     )
-    for number, revision in REVISIONS.items()
-}
+    _CONFIG_CLASSES.add(module.DanConfig)
+    _ROOTS.setdefault(number, Object(module.DanConfig, _ROOT_EXPECTED))
+    _MODULES.add(module.__name__)
+
+
+_add_revision(2, v2)
+_LATER_MODULES = {f"{__package__}.v1": 1}
+"""The other revisions of :data:`danmodel.revisions.REVISIONS`, by model module: imported on
+first use, not by the codec (a test holds this table to the registry)."""
+
+
+def _known(cls: type, classes: set[type]) -> bool:
+    """Whether ``cls`` is in ``classes``, once the revisions imported since are added."""
+    if cls in classes:
+        return True
+    for name, number in _LATER_MODULES.items():
+        module = sys.modules.get(name)
+        # DanConfig is defined last: a module that has it has all its classes.
+        if name not in _MODULES and hasattr(module, "DanConfig"):
+            _add_revision(number, module)
+    return cls in classes
+
+
+def _root(revision: object) -> Object | None:
+    """The root of a config of ``revision``, importing its model on first use; None if unknown."""
+    if type(revision) is not int:
+        return None
+    found = _ROOTS.get(revision)
+    if found is None:
+        from .revisions import REVISIONS
+
+        if revision in REVISIONS:
+            model = REVISIONS[revision].model
+            _known(model.DanConfig, _CONFIG_CLASSES)
+            found = _ROOTS[revision]
+    return found
 
 
 def to_dict(obj: object) -> dict[str, Any]:
@@ -81,7 +131,7 @@ def to_dict(obj: object) -> dict[str, Any]:
     A device variant (``HostTap``, ...) is written without its ``"type"`` tag,
     which belongs to the ``device`` key of :class:`DanDevice`.
     """
-    if type(obj) not in _MODEL_CLASSES:
+    if type(obj) not in _MODEL_CLASSES and not _known(type(obj), _MODEL_CLASSES):
         raise TypeError(f"expected a danmodel model object, found {type(obj).__name__}")
     return to_data(obj)
 
@@ -100,7 +150,7 @@ def dumps(config: AnyConfig, *, profile: RuntimeProfile | None = None) -> str:
     if profile is not None:
         (prepare,) = _prepare_for_runtime
         config = prepare(config, profile)
-    if type(config) not in _CONFIG_CLASSES:
+    if type(config) not in _CONFIG_CLASSES and not _known(type(config), _CONFIG_CLASSES):
         raise TypeError(f"expected a DanConfig, found {type(config).__name__}")
     text = canonical_text(config) + "\n"
     # A character is 1 to 4 bytes of UTF-8: encode only when the size is in doubt.
@@ -170,7 +220,7 @@ _DEVICE_ROOT = 'this is a single device object; a DAN config holds devices in {"
 def _object_kind(cls: type) -> Object:
     kind = _OBJECT_KINDS.get(cls)
     if kind is None:
-        if not (isinstance(cls, type) and attrs.has(cls) and cls in _MODEL_CLASSES):
+        if not (isinstance(cls, type) and attrs.has(cls) and _known(cls, _MODEL_CLASSES)):
             raise TypeError(f"expected a danmodel model class, found {cls!r}")
         kind = _OBJECT_KINDS.setdefault(cls, Object(cls))
     return kind
@@ -203,15 +253,18 @@ def _read(
     Raises ValidationError; warns, ``stacklevel`` frames up, of ignored keys.
     """
     if root is None:
-        found = _ROOTS.get(revision) if type(revision) is int else None
+        found = _root(revision)
         if found is None:
+            from .revisions import revision as find_revision
+
             try:
                 find_revision(revision)
             except ValueError as error:
                 raise ValidationError(
                     [Problem(path="$", message=str(error))], source=source
                 ) from None
-        root = cast(Object, found)
+            raise AssertionError(f"revision {revision!r} has no model")  # pragma: no cover
+        root = found
     is_config = root.cls in _CONFIG_CLASSES
     if is_config and type(value) is list:
         raise ValidationError([Problem(path="$", message=_ARRAY_ROOT)], source=source)

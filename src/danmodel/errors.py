@@ -14,7 +14,7 @@ import attrs
 __all__ = ["DanError", "IgnoredKeysWarning", "Problem", "ValidationError"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)  # its __repr__ is written below, to import faster
 class Problem:
     """One thing wrong (or ignored) at one place of a document."""
 
@@ -26,6 +26,12 @@ class Problem:
     """1-based line in the JSON text, for syntax errors."""
     column: int | None = None
     """1-based column in the JSON text, for syntax errors."""
+
+    def __repr__(self) -> str:  # as attrs would write it
+        return (
+            f"{type(self).__qualname__}(path={self.path!r}, message={self.message!r}, "
+            f"line={self.line!r}, column={self.column!r})"
+        )
 
     def __str__(self) -> str:
         where = self.path

@@ -6,7 +6,10 @@ in-range integer as well, since the format does.
 
 from __future__ import annotations
 
-import enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._kernel_enums import NeighborFlag, NudState, RouteScope
 
 __all__ = [
     "IFF_NOARP",
@@ -31,39 +34,16 @@ UNIX_SOCKET_PATH_MAX = 107
 IFF_NOARP = 0x80
 """Link flag: no ARP on this interface; the only interface flag runtime-rs passes on."""
 
-
-class RouteScope(enum.IntEnum):
-    """Route scopes (``RT_SCOPE_*``)."""
-
-    UNIVERSE = 0
-    SITE = 200
-    LINK = 253
-    HOST = 254
-    NOWHERE = 255
+_ENUMS = frozenset({"NeighborFlag", "NudState", "RouteScope"})
 
 
-class NudState(enum.IntFlag):
-    """Neighbor states (``NUD_*``)."""
+def __getattr__(name: str) -> object:
+    # The enums are made on first use: creating an IntFlag class costs about a millisecond,
+    # which a process that only reads and writes configs does not need to pay.
+    if name in _ENUMS:
+        from . import _kernel_enums
 
-    NONE = 0x00
-    INCOMPLETE = 0x01
-    REACHABLE = 0x02
-    STALE = 0x04
-    DELAY = 0x08
-    PROBE = 0x10
-    FAILED = 0x20
-    NOARP = 0x40
-    PERMANENT = 0x80
-
-
-class NeighborFlag(enum.IntFlag):
-    """Neighbor flags (``NTF_*``)."""
-
-    USE = 0x01
-    SELF = 0x02
-    MASTER = 0x04
-    PROXY = 0x08
-    EXT_LEARNED = 0x10
-    OFFLOADED = 0x20
-    STICKY = 0x40
-    ROUTER = 0x80
+        value = getattr(_kernel_enums, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,14 +13,17 @@ a config that revision 1 cannot carry: a ``vfio`` device, or a route whose
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType, ModuleType
-from typing import Final
+import importlib
+from collections.abc import Iterator, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from . import v1, v2
 from .errors import Problem, ValidationError
+
+if TYPE_CHECKING:
+    from . import v1, v2
 
 __all__ = ["LATEST", "REVISIONS", "Revision", "downgrade", "revision", "upgrade"]
 
@@ -62,19 +65,56 @@ class Revision:
         return SCHEMA_BASE_URI + self.schema_file
 
 
-REVISIONS: Final[Mapping[int, Revision]] = MappingProxyType(
+class _Registry(Mapping[int, Revision]):
+    """The revisions by number; each one's model module is imported when it is first asked for.
+
+    A process that reads revision 2 only never imports :mod:`danmodel.v1`.
+    """
+
+    __slots__ = ("_made", "_specs")
+
+    def __init__(self, specs: dict[int, tuple[str, str, str]]) -> None:
+        self._specs = specs
+        """Per number: the model module (relative to this package), ``kata`` and ``content``."""
+        self._made: dict[int, Revision] = {}
+
+    def __getitem__(self, number: int) -> Revision:
+        found = self._made.get(number)
+        if found is None:
+            module, kata, content = self._specs[number]
+            found = Revision(
+                number=number,
+                model=importlib.import_module(module, __package__),
+                kata=kata,
+                content=content,
+            )
+            found = self._made.setdefault(number, found)
+        return found
+
+    def __contains__(self, number: object) -> bool:
+        return number in self._specs
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __repr__(self) -> str:
+        return f"REVISIONS({dict(self)!r})"
+
+
+REVISIONS: Final[Mapping[int, Revision]] = _Registry(
     {
-        1: Revision(
-            number=1,
-            model=v1,
-            kata="3.3 to 3.14",
-            content="host-tap and vhost-user devices; routes without flags and mtu (runtime-rs)",
+        1: (
+            ".v1",
+            "3.3 to 3.14",
+            "host-tap and vhost-user devices; routes without flags and mtu (runtime-rs)",
         ),
-        2: Revision(
-            number=2,
-            model=v2,
-            kata="3.17 and later",
-            content="adds the vfio device (Go runtime 3.10) and route flags (3.15) and mtu (3.17)",
+        2: (
+            ".v2",
+            "3.17 and later",
+            "adds the vfio device (Go runtime 3.10) and route flags (3.15) and mtu (3.17)",
         ),
     }
 )
@@ -95,6 +135,8 @@ def revision(number: object) -> Revision:
 
 def upgrade(config: v1.DanConfig) -> v2.DanConfig:
     """The revision-2 form of a revision-1 config (routes get ``flags`` and ``mtu`` 0)."""
+    from . import v1, v2
+
     if not isinstance(config, v1.DanConfig):
         raise TypeError(f"expected a danmodel.v1.DanConfig, found {type(config).__name__}")
     return v2.DanConfig(
@@ -125,6 +167,8 @@ def upgrade(config: v1.DanConfig) -> v2.DanConfig:
 
 def downgrade(config: v2.DanConfig) -> v1.DanConfig:
     """The revision-1 form of a revision-2 config; raises when that would lose anything."""
+    from . import v1, v2
+
     if not isinstance(config, v2.DanConfig):
         raise TypeError(f"expected a danmodel.v2.DanConfig, found {type(config).__name__}")
     problems = []

@@ -35,6 +35,7 @@ from ._model import (
     Interface,
     Neighbor,
     VhostUser,
+    model_repr,
     neighbor_tuple,
     reject_shared_devices,
 )
@@ -59,9 +60,11 @@ Device = HostTap | VhostUser
 _REVISION_2 = "exists from format revision 2 on ({}); load it with revision=2"
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class Route:
     """A route through the guest interface (revision 1: no flags, no mtu)."""
+
+    __repr__ = model_repr
 
     _dan_newer_keys: ClassVar[Mapping[str, str]] = {
         "flags": 'route key "flags" ' + _REVISION_2.format("Kata 3.15"),
@@ -84,9 +87,11 @@ def _route_tuple(items: Iterable[Route]) -> tuple[Route, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class NetworkInfo:
     """Guest network configuration of one device."""
+
+    __repr__ = model_repr
 
     interface: Interface = attrs.field(metadata=meta(Object(Interface), _docs.INTERFACE))
     routes: tuple[Route, ...] = attrs.field(
@@ -99,9 +104,11 @@ class NetworkInfo:
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class DanDevice:
     """One device of a sandbox: the host device and its guest configuration."""
+
+    __repr__ = model_repr
 
     name: str = attrs.field(metadata=meta(IFNAME, _docs.NAME))
     guest_mac: MacAddress = attrs.field(
@@ -126,9 +133,11 @@ def _device_tuple(items: Iterable[DanDevice]) -> tuple[DanDevice, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class DanConfig:
     """A DAN config file of revision 1: the devices of one sandbox."""
+
+    __repr__ = model_repr
 
     netns: str | None = attrs.field(
         default=None, metadata=meta(Nullable(NONEMPTY_STRING), _docs.NETNS)

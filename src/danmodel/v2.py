@@ -35,6 +35,7 @@ from ._model import (
     Interface,
     Neighbor,
     VhostUser,
+    model_repr,
     neighbor_tuple,
     reject_shared_devices,
 )
@@ -55,9 +56,11 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class Vfio:
     """A VFIO network function, by host PCI address (``"type": "vfio"``; Go runtime 3.10+)."""
+
+    __repr__ = model_repr
 
     unique_key: ClassVar[tuple[str, str]] = ("pci_device_id", "PCI address")
 
@@ -70,9 +73,11 @@ Device = HostTap | VhostUser | Vfio
 """The host-side device kinds of revision 2."""
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class Route:
     """A route through the guest interface."""
+
+    __repr__ = model_repr
 
     dest: IPNetwork | None = attrs.field(
         default=None, converter=to_network_or_none, metadata=meta(NETWORK_OR_EMPTY, _docs.DEST)
@@ -92,9 +97,11 @@ def _route_tuple(items: Iterable[Route]) -> tuple[Route, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class NetworkInfo:
     """Guest network configuration of one device."""
+
+    __repr__ = model_repr
 
     interface: Interface = attrs.field(metadata=meta(Object(Interface), _docs.INTERFACE))
     routes: tuple[Route, ...] = attrs.field(
@@ -107,9 +114,11 @@ class NetworkInfo:
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class DanDevice:
     """One device of a sandbox: the host device and its guest configuration."""
+
+    __repr__ = model_repr
 
     name: str = attrs.field(metadata=meta(IFNAME, _docs.NAME))
     guest_mac: MacAddress = attrs.field(
@@ -128,9 +137,11 @@ def _device_tuple(items: Iterable[DanDevice]) -> tuple[DanDevice, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
 class DanConfig:
     """A DAN config file, ``{dan_conf}/{sandbox_id}.json``: the devices of one sandbox."""
+
+    __repr__ = model_repr
 
     netns: str | None = attrs.field(
         default=None, metadata=meta(Nullable(NONEMPTY_STRING), _docs.NETNS)
