@@ -218,3 +218,15 @@ def test_duplicate_keys_are_located_at_their_last_occurrence(
     last_x = text.rindex('"x"')
     for path in inner_paths:  # under the kept "x", 1, which has no keys: the value itself
         assert _offset(text, *found[path]) == text.index("1}", last_x), path
+
+
+@given(_DOCUMENTS, _LAYOUTS, st.data())
+def test_a_text_without_duplicate_keys_may_stop_early_with_the_same_result(
+    document: Any, layout: dict[str, Any], data: st.DataObject
+) -> None:
+    # Python dicts hold no duplicate key, so neither does their JSON text.
+    text = json.dumps(document, **layout)
+    members = [path for path, _, _ in _members(document)]
+    objects = [path for path, _, value in _members(document) if isinstance(value, dict)]
+    paths = data.draw(st.lists(st.sampled_from(members + [join(p, "gone") for p in objects])))
+    assert locate(text, paths, unique_keys=True) == locate(text, paths)

@@ -81,12 +81,13 @@ def _unescape(match: re.Match[str]) -> str:
 class _Node:
     """One step of the wanted paths, and where the scan found it."""
 
-    __slots__ = ("children", "key", "value")
+    __slots__ = ("children", "found", "key", "value")
 
     def __init__(self) -> None:
         self.children: dict[_Step, _Node] = {}
         self.key: int | None = None
         self.value: int | None = None
+        self.found = False
 
     def forget(self) -> None:
         """Drop what an earlier occurrence of a duplicated key found below this node."""
@@ -105,10 +106,18 @@ class _Frame:
         self.member: _Node | None = None  # the wanted node of the value that comes next
 
 
-def locate(text: str, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
-    """The (line, column) of each path of *paths* in the JSON *text*; see the module's rules."""
+def locate(
+    text: str, paths: Iterable[str], *, unique_keys: bool = False
+) -> dict[str, tuple[int, int]]:
+    """The (line, column) of each path of *paths* in the JSON *text*; see the module's rules.
+
+    ``unique_keys`` says the text has no duplicate keys (the parser found
+    none), so the scan may stop once every path is found instead of reading on
+    for a later occurrence of a key.
+    """
     root = _Node()
     wanted: dict[str, list[_Step]] = {}
+    nodes = 0
     for path in paths:
         parsed = steps(path)
         if parsed is None:
@@ -116,10 +125,14 @@ def locate(text: str, paths: Iterable[str]) -> dict[str, tuple[int, int]]:
         wanted[path] = parsed
         node = root
         for step in parsed:
-            node = node.children.setdefault(step, _Node())
+            child = node.children.get(step)
+            if child is None:
+                child = node.children[step] = _Node()
+                nodes += 1
+            node = child
     if not wanted:
         return {}
-    _scan(text, root)
+    _scan(text, root, nodes if unique_keys else -1)
     offsets: dict[str, int] = {}
     for path, parsed in wanted.items():
         offset = _offset(root, parsed)
@@ -141,8 +154,9 @@ def _offset(root: _Node, parsed: list[_Step]) -> int | None:
     return node.value
 
 
-def _scan(text: str, root: _Node) -> None:
-    """Record the offsets of the wanted nodes, in one pass over *text*."""
+def _scan(text: str, root: _Node, remaining: int) -> None:
+    """Record the offsets of the wanted nodes, in one pass over *text*; stop early once the
+    ``remaining`` nodes are found (-1: never, a later duplicate key may move them)."""
     stack: list[_Frame] = []
     position = 0
     length = len(text)
@@ -158,7 +172,12 @@ def _scan(text: str, root: _Node) -> None:
         if structural is None or structural in "{[":
             if frame is not None and frame.is_object and not expect_value:
                 # A key (or a stray value where a key belongs).
-                frame.member = _member(frame.node, string, start)
+                member = frame.member = _member(frame.node, string, start)
+                if member is not None and not member.found:
+                    member.found = True
+                    remaining -= 1
+                    if remaining == 0:
+                        return
                 position = match.end()
                 continue
             node = pending if expect_value else None
@@ -167,6 +186,11 @@ def _scan(text: str, root: _Node) -> None:
                 position = _skip(text, start)
                 continue
             node.value = start
+            if not node.found and node is not root:
+                node.found = True
+                remaining -= 1
+                if remaining == 0:
+                    return
             if structural is not None:
                 stack.append(_Frame(node, structural == "{"))
                 expect_value = structural == "["
@@ -256,9 +280,16 @@ def _line_columns(text: str, offsets: dict[str, int]) -> dict[str, tuple[int, in
     return result
 
 
-def positioned(problems: Sequence[Problem], text: str) -> tuple[Problem, ...]:
-    """*problems* with the line and column of their paths in *text*, where they had none."""
-    found = locate(text, [problem.path for problem in problems if problem.line is None])
+def positioned(
+    problems: Sequence[Problem], text: str, *, unique_keys: bool = False
+) -> tuple[Problem, ...]:
+    """*problems* with the line and column of their paths in *text*, where they had none
+    (``unique_keys``: see :func:`locate`)."""
+    found = locate(
+        text,
+        [problem.path for problem in problems if problem.line is None],
+        unique_keys=unique_keys,
+    )
     return tuple(
         problem
         if problem.line is not None or problem.path not in found

@@ -125,13 +125,13 @@ def read_or_raise(
         if text is not None:
             from ._positions import positioned  # only on the error path
 
-            problems = list(positioned(problems, text))
+            problems = list(positioned(problems, text, unique_keys=not irregular))
         raise ValidationError(problems, source=source, omitted=outcome.omitted)
     if outcome.ignored:
         ignored = outcome.ignored
         if text is not None:
             from ._positions import positioned  # only when there is something to report
 
-            ignored = positioned(ignored, text)
+            ignored = positioned(ignored, text, unique_keys=not irregular)
         warnings.warn(IgnoredKeysWarning(ignored, source=source), stacklevel=stacklevel + 1)
     return outcome.value

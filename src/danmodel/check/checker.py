@@ -129,18 +129,20 @@ def check(
             for finding in kernel_findings(raw.config, chosen)
         ]
     findings.sort(key=_path_order)
-    return _positioned(findings, raw.text)
+    return _positioned(findings, raw.text, raw.unique_keys)
 
 
 MAX_POSITIONED = MAX_PROBLEMS
 """Findings of one document given a line and column: the first ones, in document order."""
 
 
-def _positioned(findings: list[Finding], text: str) -> list[Finding]:
+def _positioned(findings: list[Finding], text: str, unique_keys: bool = False) -> list[Finding]:
     """The findings with the line and column of their paths in ``text``, where they had none
     (the first :data:`MAX_POSITIONED`: locating costs about what reading the document does)."""
     first = findings[:MAX_POSITIONED]
-    found = locate(text, [finding.path for finding in first if finding.line is None])
+    found = locate(
+        text, [finding.path for finding in first if finding.line is None], unique_keys=unique_keys
+    )
     return [
         finding
         if finding.line is not None or finding.path not in found

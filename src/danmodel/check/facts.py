@@ -313,6 +313,8 @@ class Raw:
     """Maps a path of the config to the document."""
     text: str = ""
     """The document's text, to find where each finding is."""
+    unique_keys: bool = False
+    """Whether the text holds no duplicate key (positions are then found sooner)."""
 
 
 _ROOT = Object(v2.DanConfig)
@@ -357,7 +359,7 @@ def read(data: object, source: str | None, *, go: bool) -> Raw:
     if not parsed.irregular:
         plain = _read_plainly_valid(parsed.value)
         if plain is not None:
-            return attrs.evolve(plain, text=text)
+            return attrs.evolve(plain, text=text, unique_keys=True)
     reading = RuntimeReading(go=go)
     outcome = read_value(parsed.value, _ROOT, strict=False, observer=reading)
     config = None if outcome.value is FAILED else outcome.value
@@ -368,4 +370,5 @@ def read(data: object, source: str | None, *, go: bool) -> Raw:
         tuple(reading.unset),
         reading.paths.to_document,
         text,
+        not parsed.irregular,
     )
