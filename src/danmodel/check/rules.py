@@ -802,7 +802,7 @@ class _Kernel:
         if written is not None and family == 4 and self.profile.runtime == _RS:
             return  # the kernel refuses it: rs-route-dest-host-bits
         if dest is None:
-            dest = IPv4Network("0.0.0.0/0") if family == 4 else IPv6Network("::/0")
+            dest = _DEFAULT_V4 if family == 4 else _DEFAULT_V6
         flags = getattr(route, "flags", 0) if self.flags_sent else 0
         scope = route.scope & 0xFF
         if family == 6:
@@ -1016,6 +1016,8 @@ class _Kernel:
 
 
 _LINK_LOCAL_ROUTE = IPv6Network("fe80::/64")
+_DEFAULT_V4 = IPv4Network("0.0.0.0/0")
+_DEFAULT_V6 = IPv6Network("::/0")
 _LAST: list[tuple[Context, _Kernel]] = []
 
 
