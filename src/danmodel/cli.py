@@ -10,17 +10,19 @@ cannot be written. Nothing here is imported by ``import danmodel``.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import errno
 import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from ._cli._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 from .errors import DanError, ValidationError
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["COMMANDS", "Command", "main"]
 
@@ -88,6 +90,8 @@ COMMANDS = (
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
     """argparse's formatter, told the terminal width (else it imports shutil to ask)."""
+    import argparse
+
     try:
         width = os.get_terminal_size().columns
     except OSError:
@@ -97,6 +101,8 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
 
 def _parser(chosen: str | None) -> argparse.ArgumentParser:
     """The parser; only the *chosen* command's module is imported to fill in its options."""
+    import argparse  # not for `validate FILE` (see _cli.validate.plain_arguments)
+
     parser = argparse.ArgumentParser(
         prog="danmodel",
         description="Validate, convert and manage Kata Containers DAN configs.",
@@ -123,6 +129,15 @@ def _chosen(argv: Sequence[str]) -> str | None:
         if argument == "--":
             break
     return None
+
+
+def _plain(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments of a plain ``validate [-q] FILE...``, parsed without argparse; else None."""
+    if not argv or argv[0] != "validate":
+        return None
+    from ._cli.validate import plain_arguments
+
+    return plain_arguments(argv)
 
 
 class _ClosedOutput:
@@ -163,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     try:
         try:
-            arguments = _parser(_chosen(argv)).parse_args(argv)
+            arguments = _plain(argv) or _parser(_chosen(argv)).parse_args(argv)
         except SystemExit as exit_:
             status = EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
         else:

@@ -8,7 +8,6 @@ and hands it to a :class:`Reporter`, so all of them speak the same JSON
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -22,6 +21,8 @@ from ..errors import Problem
 from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, STDIN
 
 if TYPE_CHECKING:
+    import argparse
+
     from ..check import Finding
 
 __all__ = [

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 import errno
 import json
 import sys
 from collections.abc import Iterable
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .._text import read_document
 from ..errors import Problem
 from ..revisions import LATEST, REVISIONS
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = [
     "EXIT_INVALID",

@@ -6,15 +6,20 @@ schema code (a test holds it to that).
 
 from __future__ import annotations
 
-import argparse
 import warnings
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 from ..codec import loads
 from ..errors import IgnoredKeysWarning, ValidationError
 from ._report import Entry, FileResult, Reporter, add_report_options, each_file
 from ._shared import EXIT_INVALID, EXIT_OK, add_revision_option, label, read_input
 
-__all__ = ["register", "run", "validate_file"]
+if TYPE_CHECKING:
+    import argparse
+
+__all__ = ["plain_arguments", "register", "run", "validate_file"]
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +35,45 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     add_report_options(parser)
     parser.set_defaults(run=run)
+
+
+_QUIET = frozenset({"-q", "--quiet"})
+
+
+def plain_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The arguments of ``validate [-q] FILE...`` as argparse would parse them, without argparse.
+
+    Only that plain form (``-q`` or ``--quiet`` first or last, no other option,
+    no name starting with ``-``); anything else is None, for argparse to parse
+    (and to word its errors). Importing argparse and building the parser
+    (gettext, locale) would double what validating one file costs. A test
+    holds the result to argparse's.
+    """
+    if len(argv) < 2 or argv[0] != "validate":
+        return None
+    operands = list(argv[1:])
+    quiet = False
+    if operands[0] in _QUIET:
+        quiet = True
+        del operands[0]
+    elif operands[-1] in _QUIET:
+        quiet = True
+        del operands[-1]
+    if not operands or any(name.startswith("-") for name in operands):
+        return None
+    from ..revisions import LATEST
+
+    arguments = SimpleNamespace(
+        command="validate",
+        files=operands,
+        revision=LATEST,
+        lenient=False,
+        format="text",
+        quiet=quiet,
+        glob="*.json",
+        run=run,
+    )
+    return cast("argparse.Namespace", arguments)
 
 
 def run(arguments: argparse.Namespace) -> int:
