@@ -1196,9 +1196,11 @@ def test_the_first_thousand_findings_carry_their_position() -> None:
 
     findings = check(_unsorted_devices(MAX_POSITIONED + 20), "go-runtime")
     flags = [f for f in findings if f.rule == "go-interface-flags"]
-    assert len(findings) > MAX_POSITIONED and len(flags) == MAX_POSITIONED + 20
+    assert len(findings) > MAX_POSITIONED
+    assert len(flags) == MAX_POSITIONED + 20
     assert all(f.line is not None for f in findings[:MAX_POSITIONED])
     assert all(f.line is None and f.column is None for f in findings[MAX_POSITIONED:])
     # One device per 11 lines of the indented text: each finding points at its own.
     lines = [f.line for f in flags if f.line is not None]
-    assert lines == sorted(lines) and len(set(lines)) == len(lines)
+    assert lines == sorted(lines)
+    assert len(set(lines)) == len(lines)

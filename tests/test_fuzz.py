@@ -5,7 +5,9 @@ replaced by any JSON, keys deleted or added, devices copied, the root changed)
 and text-level damage (truncation, a byte changed, duplicate keys, NaN, huge
 numbers). The number of inputs is the profile's fuzz budget: 60 per target
 locally, 300 in CI (tests/conftest.py). Time and memory per input are measured by
-benchmarks/bounds.py, not here.
+benchmarks/bounds.py, not here; what is asserted per input is a deterministic
+stand-in for time: the function calls it took (``CallCounter``) stay within a
+bound linear in its length.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import danmodel
 from conftest import budget
 from danmodel import agent, cni, strategies
 from danmodel._cni_strategies import cni_results
+from test_linear_work import CallCounter
 from test_schema_agreement import mutated_documents
 
 _FUZZ = settings(max_examples=budget("fuzz"))
@@ -49,10 +52,27 @@ def damaged_texts(draw: st.DrawFn, documents: st.SearchStrategy[Any]) -> str:
     return text
 
 
+CALLS_PER_CHARACTER = 8
+CALLS_AT_LEAST = 40_000
+"""The work bound of one input: ``CALLS_AT_LEAST + CALLS_PER_CHARACTER * len(text)`` calls.
+Valid documents take about 1 call per character, problems and findings a few hundred each."""
+
+
 def _quietly(function: Any, *args: Any, **kwargs: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", danmodel.IgnoredKeysWarning)
         return function(*args, **kwargs)
+
+
+def _bounded(text: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, asserting its work is within the bound for ``text``."""
+    counter = CallCounter()
+    try:
+        with counter:
+            return _quietly(function, *args, **kwargs)
+    finally:
+        bound = CALLS_AT_LEAST + CALLS_PER_CHARACTER * len(text)
+        assert counter.calls <= bound, f"{counter.calls} calls for {len(text)} characters"
 
 
 @_FUZZ
@@ -61,7 +81,7 @@ def test_loads_raises_only_dan_errors_and_round_trips_what_it_accepts(
     text: str, strict: bool
 ) -> None:
     try:
-        config = _quietly(danmodel.loads, text, strict=strict)
+        config = _bounded(text, danmodel.loads, text, strict=strict)
     except danmodel.DanError:
         return
     written = danmodel.dumps(config)
@@ -72,7 +92,7 @@ def test_loads_raises_only_dan_errors_and_round_trips_what_it_accepts(
 @_FUZZ
 @given(damaged_texts(mutated_documents(2)), st.sampled_from(["runtime-rs", "go-runtime@3.10"]))
 def test_check_never_raises_on_text(text: str, runtime: str) -> None:
-    findings = danmodel.check(text, runtime)
+    findings = _bounded(text, danmodel.check, text, runtime)
     assert all(finding.path.startswith("$") for finding in findings)
 
 
@@ -96,7 +116,7 @@ def _agent_documents(draw: st.DrawFn) -> object:
 @given(damaged_texts(_agent_documents()))
 def test_agent_loads_raises_only_dan_errors_and_round_trips(text: str) -> None:
     try:
-        network = agent.loads(text)
+        network = _bounded(text, agent.loads, text)
     except danmodel.DanError:
         return
     assert agent.loads(agent.dumps(network)) == network
@@ -117,7 +137,7 @@ def _cni_documents(draw: st.DrawFn) -> object:
 @given(damaged_texts(_cni_documents()), st.sampled_from([None, 0, 5]))
 def test_cni_readers_raise_only_dan_errors(text: str, interface: int | None) -> None:
     try:
-        converted = _quietly(cni.to_dan_device, text, name="eth0", interface=interface)
+        converted = _bounded(text, cni.to_dan_device, text, name="eth0", interface=interface)
     except danmodel.DanError:
         return
     assert danmodel.loads(danmodel.dumps(danmodel.DanConfig(devices=[converted.value])))

@@ -11,6 +11,7 @@ more at these sizes.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import sys
@@ -80,22 +81,28 @@ def _many_addresses(count: int) -> str:
     return json.dumps(config_data(device))
 
 
-def _calls(run: Callable[[], object]) -> int:
-    count = 0
+class CallCounter:
+    """Counts the Python and C function calls made inside its ``with`` block (this thread)."""
 
-    def profiler(frame: FrameType, event: str, arg: object) -> None:
-        nonlocal count
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _profile(self, frame: FrameType, event: str, arg: object) -> None:
         if event == "call" or event == "c_call":
-            count += 1
+            self.calls += 1
 
-    sys.setprofile(profiler)
-    try:
-        run()
-    except danmodel.DanError:
-        pass
-    finally:
+    def __enter__(self) -> CallCounter:
+        sys.setprofile(self._profile)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         sys.setprofile(None)
-    return count
+
+
+def _calls(run: Callable[[], object]) -> int:
+    with CallCounter() as counter, contextlib.suppress(danmodel.DanError):
+        run()
+    return counter.calls
 
 
 def _loads(text: str) -> Callable[[], object]:
