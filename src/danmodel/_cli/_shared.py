@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, BinaryIO
 
 from .._text import read_document
+from ..codec import read_file
 from ..errors import Problem
 from ..revisions import LATEST, REVISIONS
 
@@ -80,6 +81,8 @@ def read_input(name: str) -> bytes:
     Raises ``OSError`` when it cannot be read; the loader reports a document
     past :data:`~danmodel.MAX_DOCUMENT_BYTES`.
     """
+    if name != STDIN:
+        return read_file(name)
     data, _ = read_document(input_source(name))
     return data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
 
