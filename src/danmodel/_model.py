@@ -191,6 +191,8 @@ class _Device(Protocol):
 
 def reject_shared_devices(owner: object, devices: Sequence[_Device]) -> None:
     """Raise when two devices share a guest name, tap name, socket path or PCI address."""
+    if len(devices) < 2:
+        return
     problems = []
     seen: dict[tuple[str, object], int] = {}
     for index, device in enumerate(devices):

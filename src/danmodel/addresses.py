@@ -273,9 +273,21 @@ def _fast_v6_network(value: int, prefix: int, given: int) -> IPv6Network:
 
 def _fast_v4_interface(value: int, prefix: int) -> IPv4Interface:
     netmask, mask = _V4_MASKS[prefix]
+    # The network as _fast_v4_network builds it, in line (addresses are the bulk of a read).
+    network: Any = _new(IPv4Network)
+    address: Any = _new(IPv4Address)
+    address._ip = value & mask
+    network.network_address = address
+    network.netmask = netmask
+    network._prefixlen = prefix
+    if prefix >= 31:
+        if prefix == 31:
+            network.hosts = network.__iter__
+        else:
+            network.hosts = lambda: [IPv4Address(value)]
     interface: Any = _new(IPv4Interface)
     interface._ip = value
-    interface.network = _fast_v4_network(value & mask, prefix, value)
+    interface.network = network
     interface.netmask = netmask
     interface._prefixlen = prefix
     return interface  # type: ignore[no-any-return]
@@ -283,10 +295,23 @@ def _fast_v4_interface(value: int, prefix: int) -> IPv4Interface:
 
 def _fast_v6_interface(value: int, prefix: int) -> IPv6Interface:
     netmask, mask = _V6_MASKS[prefix]
+    # The network as _fast_v6_network builds it, in line.
+    network: Any = _new(IPv6Network)
+    address: Any = _new(IPv6Address)
+    address._ip = value & mask
+    address._scope_id = None
+    network.network_address = address
+    network.netmask = netmask
+    network._prefixlen = prefix
+    if prefix >= 127:
+        if prefix == 127:
+            network.hosts = network.__iter__
+        else:
+            network.hosts = lambda: [IPv6Address(value)]
     interface: Any = _new(IPv6Interface)
     interface._ip = value
     interface._scope_id = None
-    interface.network = _fast_v6_network(value & mask, prefix, value)
+    interface.network = network
     interface.netmask = netmask
     interface._prefixlen = prefix
     return interface  # type: ignore[no-any-return]

@@ -14,22 +14,6 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def _octets(text: object) -> bytes | None:
-    """The octets of ``xx:xx:xx:xx:xx:xx`` (hex digits, either case), or None.
-
-    Colons at the five places between octets, and twelve hex digits: with the
-    colons removed ``bytes.fromhex`` reads six octets from exactly those
-    (it skips white space, which then leaves fewer).
-    """
-    if type(text) is not str or len(text) != 17 or text[2::3] != ":::::":
-        return None
-    try:
-        octets = bytes.fromhex(text.replace(":", ""))
-    except ValueError:
-        return None
-    return octets if len(octets) == 6 else None
-
-
 def _six_octets(instance: object, attribute: attrs.Attribute[bytes], value: bytes) -> None:
     if type(value) is not bytes or len(value) != 6:
         raise ValueError(f"a MAC address has 6 octets, got {shown(value)}")
@@ -51,7 +35,18 @@ class MacAddress:
     @classmethod
     def parse(cls, text: str) -> MacAddress:
         """Read ``xx:xx:xx:xx:xx:xx`` (hex, either case); raise ``ValueError`` otherwise."""
-        octets = _octets(text)
+        # Colons at the five places between octets, and twelve hex digits: with the
+        # colons removed bytes.fromhex reads six octets from exactly those (it skips
+        # white space, which then leaves fewer).
+        octets = None
+        if type(text) is str and len(text) == 17 and text[2::3] == ":::::":
+            try:
+                octets = bytes.fromhex(text.replace(":", ""))
+            except ValueError:
+                pass
+            else:
+                if len(octets) != 6:
+                    octets = None
         if octets is None:
             raise ValueError(
                 f"expected a MAC address of 6 hex octets separated by colons "
