@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json.encoder
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -176,6 +176,82 @@ def _writer(cls: type, indent: str, tag: str | None = None) -> _Writer:
     return _WRITERS.setdefault(key, writer)
 
 
+# --- before the writers are generated ---------------------------------------------------------
+
+COLD_WRITES = 2
+"""Objects of a class written by :func:`_cold_object` before its writer is generated."""
+COLD_SIZE = 4
+"""A small object: at most this many items in the arrays of its top level (devices)."""
+_written: dict[type, int] = {}
+
+
+def _cold_value(kind: Field, value: Any, indent: str) -> str:
+    """The JSON text of ``value``, a value of ``kind``, at ``indent``: what the generated
+    expression of :func:`_text` gives, computed instead of compiled."""
+    if kind in _INTEGER_KINDS:
+        return int.__repr__(value)
+    if kind in _TEXT_KINDS:
+        return _escape(value)
+    if kind is MAC or (kind is MAC_OR_EMPTY and value is not None):
+        octets: bytes = value.octets
+        return '"' + octets.hex(":") + '"'
+    if kind is MAC_OR_EMPTY:
+        return '""'
+    if kind is IP_INTERFACE:
+        return '"' + addresses.ip_text(value) + '"'
+    if kind is IP_OR_EMPTY:
+        return '""' if value is None else '"' + addresses.ip_text(value) + '"'
+    if kind is NETWORK_OR_EMPTY:
+        return '""' if value is None else '"' + addresses.network_text(value) + '"'
+    if kind is NEIGHBOR_IP:
+        return "null" if value is None else '"' + addresses.ip_text(value) + '"'
+    if isinstance(kind, Nullable):
+        return "null" if value is None else _cold_value(kind.inner, value, indent)
+    if isinstance(kind, Object):
+        return _cold_object(value, indent, None)
+    if isinstance(kind, Array):
+        if not value:
+            return "[]"
+        inner = indent + _INDENT
+        items = [_cold_value(kind.item, item, inner) for item in value]
+        return "[" + inner + ("," + inner).join(items) + indent + "]"
+    if isinstance(kind, Tagged):
+        return _cold_object(value, indent, kind.tags[type(value)])
+    if isinstance(kind, Leaf):
+        return _escape(cast(str, kind.write(value)))
+    raise TypeError(f"no writer for {kind!r}")
+
+
+def _cold_object(obj: Any, indent: str, tag: str | None) -> str:
+    """The text :func:`_writer` writes for ``obj``, without generating anything."""
+    inner = indent + _INDENT
+    parts = [] if tag is None else ['"type": ' + _escape(tag)]
+    for field in attrs.fields(type(obj)):
+        value = _cold_value(field.metadata[FIELD], getattr(obj, field.name), inner)
+        parts.append(_escape(field.name) + ": " + value)
+    if not parts:
+        return "{}"
+    return "{" + inner + ("," + inner).join(parts) + indent + "}"
+
+
+def _small(obj: Any) -> bool:
+    values = (getattr(obj, field.name) for field in attrs.fields(type(obj)))
+    return sum(len(value) for value in values if type(value) is tuple) <= COLD_SIZE
+
+
 def canonical_text(obj: object) -> str:
-    """A model object as JSON text with 2-space indentation (no final newline)."""
-    return _writer(type(obj), "\n")(obj)
+    """A model object as JSON text with 2-space indentation (no final newline).
+
+    A class writes its first few small objects by :func:`_cold_object` (a
+    one-shot process that writes one config compiles nothing), then by its
+    generated writer.
+    """
+    cls = type(obj)
+    found = _WRITERS.get((cls, "\n", None, addresses.FAST))
+    if found is not None:
+        return found(obj)
+    written = _written.get(cls, 0)
+    if written < COLD_WRITES and attrs.has(cls) and _small(obj):
+        _written[cls] = written + 1
+        return _cold_object(obj, "\n", None)
+    return _writer(cls, "\n")(obj)
