@@ -15,8 +15,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, TextIO
 
-import attrs
-
 from ..errors import Problem
 from ._shared import EXIT_INVALID, EXIT_OK, EXIT_USAGE, STDIN
 
@@ -46,21 +44,73 @@ _STATUS_NAMES = {EXIT_OK: "ok", EXIT_INVALID: "invalid", EXIT_USAGE: "error"}
 _GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-@attrs.frozen(kw_only=True)
-class Entry:
+class _Record:
+    """A plain record with keyword-only fields (the subclass lists them in ``__slots__``).
+
+    Not an attrs class: creating one at import costs more than ``danmodel validate``
+    spends on a small file, and a command makes one or two per file.
+    """
+
+    __slots__: tuple[str, ...] = ()
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with ``changes``."""
+        copy = object.__new__(type(self))
+        for name in self.__slots__:
+            object.__setattr__(copy, name, changes.pop(name, getattr(self, name)))
+        if changes:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(changes)[0]!r}")
+        return copy
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({shown})"
+
+
+class Entry(_Record):
     """One problem or finding at one place of a file."""
+
+    __slots__ = ("column", "fix", "line", "message", "path", "rule", "severity", "text")
 
     path: str
     message: str
-    severity: str = "error"
+    severity: str
     """``error``, ``warning`` or ``info`` (the severities of :mod:`danmodel.check`)."""
-    rule: str | None = None
+    rule: str | None
     """The id of the :mod:`danmodel.check` rule, for findings."""
-    line: int | None = None
-    column: int | None = None
-    fix: str | None = None
+    line: int | None
+    column: int | None
+    fix: str | None
     text: str
     """The line the text reporter prints after ``FILE: ``."""
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        message: str,
+        severity: str = "error",
+        rule: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        fix: str | None = None,
+        text: str,
+    ) -> None:
+        self.path = path
+        self.message = message
+        self.severity = severity
+        self.rule = rule
+        self.line = line
+        self.column = column
+        self.fix = fix
+        self.text = text
 
     @classmethod
     def of_problem(cls, problem: Problem, *, severity: str = "error", suffix: str = "") -> Entry:
@@ -101,24 +151,44 @@ class Entry:
         }
 
 
-@attrs.frozen(kw_only=True)
-class FileResult:
+class FileResult(_Record):
     """What a command did with one file."""
+
+    __slots__ = ("details", "error", "file", "notes", "problems", "source", "status")
 
     file: str
     """The name the file is reported under (``<stdin>`` for ``-``)."""
     status: int
     """0 ok, 1 invalid, 2 could not be read or written."""
-    problems: tuple[Entry, ...] = ()
-    error: str | None = None
+    problems: tuple[Entry, ...]
+    error: str | None
     """Why the file could not be read or written: ``cannot read: No such file or directory``."""
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...]
     """Text lines after the problems (``valid (revision 2, 1 device)``); ``--quiet`` drops them."""
-    details: Mapping[str, Any] = attrs.field(factory=dict)
+    details: Mapping[str, Any]
     """Command-specific members of the file's JSON entry (``devices``, ``changed``, ...)."""
-    source: bytes | None = attrs.field(default=None, repr=False)
+    source: bytes | None
     """The text the problems were found in: the reporter finds their lines and columns in it
     when its format shows them (json, github), then drops it."""
+
+    def __init__(
+        self,
+        *,
+        file: str,
+        status: int,
+        problems: tuple[Entry, ...] = (),
+        error: str | None = None,
+        notes: tuple[str, ...] = (),
+        details: Mapping[str, Any] | None = None,
+        source: bytes | None = None,
+    ) -> None:
+        self.file = file
+        self.status = status
+        self.problems = problems
+        self.error = error
+        self.notes = notes
+        self.details = {} if details is None else details
+        self.source = source
 
     @classmethod
     def unreadable(cls, file: str, error: OSError, **details: Any) -> FileResult:
@@ -145,7 +215,7 @@ def positioned(entries: Sequence[Entry], data: bytes | str) -> tuple[Entry, ...]
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     found = locate(text, wanted)
     return tuple(
-        attrs.evolve(entry, line=found[entry.path][0], column=found[entry.path][1])
+        entry.replace(line=found[entry.path][0], column=found[entry.path][1])
         if entry.line is None and entry.path in found
         else entry
         for entry in entries
@@ -244,7 +314,7 @@ class Reporter:
             problems = result.problems
             if self.format != "text" and problems:
                 problems = positioned(problems, result.source)
-            result = attrs.evolve(result, problems=problems, source=None)
+            result = result.replace(problems=problems, source=None)
         self.results.append(result)
         if self.format == "text":
             self._text(result)
