@@ -161,3 +161,20 @@ def test_model_reprs_are_what_attrs_writes() -> None:
     assert repr(v2.Vfio(pci_device_id="0000:85:02.5")) == "Vfio(pci_device_id='0000:85:02.5')"
     problem = danmodel.Problem(path="$.a", message="it's", line=3, column=4)
     assert repr(problem) == "Problem(path='$.a', message=\"it's\", line=3, column=4)"
+
+
+def test_model_equality_and_hash_are_what_attrs_writes() -> None:
+    config = danmodel.from_dict(_ONE_DEVICE)
+    again = danmodel.from_dict(_ONE_DEVICE)
+    assert config == again
+    assert hash(config) == hash(again)
+    assert config != danmodel.from_dict({**_ONE_DEVICE, "netns": "/run/netns/x"})
+    # Another class with equal fields is not equal (attrs compares the classes first).
+    assert v1.Route(scope=253) != v2.Route(scope=253)
+    assert v2.Route(scope=253) == v2.Route(scope=253)
+    assert v2.Route() != object()
+    assert len({v2.Route(), v2.Route(), v2.Route(mtu=1)}) == 2
+    problem = danmodel.Problem(path="$", message="m")
+    assert problem == danmodel.Problem(path="$", message="m")
+    assert hash(problem) == hash(danmodel.Problem(path="$", message="m"))
+    assert problem != danmodel.Problem(path="$", message="m", line=1, column=1)

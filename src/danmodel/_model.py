@@ -36,6 +36,8 @@ __all__ = [
     "Interface",
     "Neighbor",
     "VhostUser",
+    "model_eq",
+    "model_hash",
     "model_repr",
     "neighbor_tuple",
     "reject_shared_devices",
@@ -49,13 +51,35 @@ DRAGONBALL_DEFAULT_QUEUES = 2
 """The virtqueues Dragonball uses when runtime-rs before 4.0.0 passes ``queue_num`` 0."""
 
 
-def model_repr(self: object) -> str:
-    """``Route(dest=None, gateway=...)``: the ``__repr__`` attrs would generate, written once.
+# The model classes are declared with ``eq=False, repr=False`` and take the three methods
+# below, which do what attrs would generate: otherwise `import danmodel` compiles them
+# for every class (about two fifths of the cost of making an attrs class).
 
-    The model classes are declared with ``repr=False`` and take this one, so that
-    ``import danmodel`` does not compile a ``__repr__`` per class (about a fifth
-    of the cost of making an attrs class).
-    """
+_COMPARED: dict[type, tuple[str, ...]] = {}
+
+
+def _compared(cls: Any) -> tuple[str, ...]:
+    names = _COMPARED.get(cls)
+    if names is None:
+        names = _COMPARED.setdefault(cls, tuple(f.name for f in attrs.fields(cls) if f.eq))
+    return names
+
+
+def model_eq(self: object, other: object) -> bool:
+    """Equal when of the same class with equal fields, in order (attrs' ``__eq__``)."""
+    if other.__class__ is not self.__class__:
+        return NotImplemented  # type: ignore[no-any-return]
+    return all(getattr(self, name) == getattr(other, name) for name in _compared(type(self)))
+
+
+def model_hash(self: object) -> int:
+    """The hash of the class and the fields (attrs' ``__hash__`` of a frozen class)."""
+    cls = type(self)
+    return hash((cls.__qualname__, *(getattr(self, name) for name in _compared(cls))))
+
+
+def model_repr(self: object) -> str:
+    """``Route(dest=None, gateway=...)``: the ``__repr__`` attrs would generate."""
     cls: Any = type(self)
     shown = []
     for field in attrs.fields(cls):
@@ -102,10 +126,12 @@ _QUEUE_NUM_DOC = "Number of queue pairs; 0 means the runtime's network_queues se
 _QUEUE_SIZE_DOC = "Size of each queue; 0 means 256."
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class HostTap(_Queues):
     """A tap device in the host network namespace (``"type": "host-tap"``; runtime-rs)."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     unique_key: ClassVar[tuple[str, str]] = ("tap_name", "tap name")
@@ -115,10 +141,12 @@ class HostTap(_Queues):
     queue_size: int = attrs.field(default=0, metadata=meta(UINT32, _QUEUE_SIZE_DOC))
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class VhostUser(_Queues):
     """A vhost-user socket (``"type": "vhost-user"``; runtime-rs)."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     unique_key: ClassVar[tuple[str, str]] = ("path", "socket path")
@@ -130,10 +158,12 @@ class VhostUser(_Queues):
     queue_size: int = attrs.field(default=0, metadata=meta(UINT32, _QUEUE_SIZE_DOC))
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class Interface:
     """Configuration of the guest interface."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     ip_addresses: tuple[IPv4Interface | IPv6Interface, ...] = attrs.field(
@@ -156,10 +186,12 @@ class Interface:
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class Neighbor:
     """A static ARP/NDP neighbor entry of the guest interface."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     ip_address: IPv4Address | IPv6Address | None = attrs.field(

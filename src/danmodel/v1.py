@@ -35,6 +35,8 @@ from ._model import (
     Interface,
     Neighbor,
     VhostUser,
+    model_eq,
+    model_hash,
     model_repr,
     neighbor_tuple,
     reject_shared_devices,
@@ -60,10 +62,12 @@ Device = HostTap | VhostUser
 _REVISION_2 = "exists from format revision 2 on ({}); load it with revision=2"
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class Route:
     """A route through the guest interface (revision 1: no flags, no mtu)."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     _dan_newer_keys: ClassVar[Mapping[str, str]] = {
@@ -87,10 +91,12 @@ def _route_tuple(items: Iterable[Route]) -> tuple[Route, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class NetworkInfo:
     """Guest network configuration of one device."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     interface: Interface = attrs.field(metadata=meta(Object(Interface), _docs.INTERFACE))
@@ -104,10 +110,12 @@ class NetworkInfo:
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class DanDevice:
     """One device of a sandbox: the host device and its guest configuration."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     name: str = attrs.field(metadata=meta(IFNAME, _docs.NAME))
@@ -133,10 +141,12 @@ def _device_tuple(items: Iterable[DanDevice]) -> tuple[DanDevice, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class DanConfig:
     """A DAN config file of revision 1: the devices of one sandbox."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     netns: str | None = attrs.field(

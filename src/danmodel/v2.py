@@ -35,6 +35,8 @@ from ._model import (
     Interface,
     Neighbor,
     VhostUser,
+    model_eq,
+    model_hash,
     model_repr,
     neighbor_tuple,
     reject_shared_devices,
@@ -56,10 +58,12 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class Vfio:
     """A VFIO network function, by host PCI address (``"type": "vfio"``; Go runtime 3.10+)."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     unique_key: ClassVar[tuple[str, str]] = ("pci_device_id", "PCI address")
@@ -73,10 +77,12 @@ Device = HostTap | VhostUser | Vfio
 """The host-side device kinds of revision 2."""
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class Route:
     """A route through the guest interface."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     dest: IPNetwork | None = attrs.field(
@@ -97,10 +103,12 @@ def _route_tuple(items: Iterable[Route]) -> tuple[Route, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class NetworkInfo:
     """Guest network configuration of one device."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     interface: Interface = attrs.field(metadata=meta(Object(Interface), _docs.INTERFACE))
@@ -114,10 +122,12 @@ class NetworkInfo:
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class DanDevice:
     """One device of a sandbox: the host device and its guest configuration."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     name: str = attrs.field(metadata=meta(IFNAME, _docs.NAME))
@@ -137,10 +147,12 @@ def _device_tuple(items: Iterable[DanDevice]) -> tuple[DanDevice, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, repr=False)
+@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
 class DanConfig:
     """A DAN config file, ``{dan_conf}/{sandbox_id}.json``: the devices of one sandbox."""
 
+    __eq__ = model_eq
+    __hash__ = model_hash
     __repr__ = model_repr
 
     netns: str | None = attrs.field(
