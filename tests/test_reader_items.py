@@ -1,4 +1,4 @@
-"""A long array's items are read by the fast reader first, and in detail only where it gives up.
+"""A large document is read by the fast reader first, and in detail only where it gives up.
 
 ``Reader.fast`` (set by ``danmodel._reader.read``) must not change anything a
 read reports: the same value, problems (in the same order), ignored keys and

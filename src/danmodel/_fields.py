@@ -70,7 +70,8 @@ MAX_PROBLEMS: Final = 1000
 """Most problems one read lists; the rest are counted (``ValidationError.omitted``)."""
 
 FAST_ITEMS: Final = 16
-"""Arrays of at least this many items are read item by item by :attr:`Reader.fast` first."""
+"""A document whose top-level arrays hold at least this many items in all is large: its
+structures are read by :attr:`Reader.fast` first (see :func:`danmodel._reader.read`)."""
 
 
 class Observer:
@@ -125,9 +126,10 @@ class Reader:
     ``irregular`` says the document holds duplicate keys or NaN somewhere, so
     that values the model does not read are still searched for them.
     ``fast``, without an observer, gives for a kind a reader of plainly valid
-    values that returns :data:`FAILED` at the first doubt: a long array's items
-    are read by it first, and only those it gives up on in detail, so that a
-    large document with one problem costs about what a valid one does.
+    values that returns :data:`FAILED` at the first doubt: every object, array
+    and array item is read by it first, and only what it gives up on in
+    detail, so that a large document with one problem costs about what a valid
+    one does.
     """
 
     __slots__ = ("fast", "ignored", "irregular", "observer", "omitted", "problems", "strict")
@@ -199,6 +201,8 @@ class Field:
     """How one field's value is read, written and checked."""
 
     description: str = "a value"
+    structured: ClassVar[bool] = False
+    """An object or an array, which :attr:`Reader.fast` may read."""
 
     def read(self, value: object, path: str, reader: Reader) -> object:
         """Turn a parsed JSON value into the model's value, or report and return FAILED."""
@@ -648,6 +652,8 @@ class FieldSpec:
 class Object(Field):
     """A JSON object read into an attrs class, one key per field."""
 
+    structured = True
+
     newer_keys_attribute: ClassVar[str] = "_dan_newer_keys"
 
     def __init__(self, cls: type, description: str | None = None) -> None:
@@ -693,7 +699,13 @@ class Object(Field):
                 continue
             suffix = spec.suffix
             item_path = path + suffix if suffix is not None else join(path, key)
-            result = spec.kind.read(item, item_path, reader)
+            kind = spec.kind
+            if reader.fast is not None and kind.structured:
+                result = reader.fast(kind)(item)
+                if result is FAILED:
+                    result = kind.read(item, item_path, reader)
+            else:
+                result = kind.read(item, item_path, reader)
             if result is FAILED:
                 failed = True
             else:
@@ -783,6 +795,8 @@ class Object(Field):
 class Array(Field):
     """A JSON array read into a tuple."""
 
+    structured = True
+
     def __init__(self, item: Field) -> None:
         self.item = item
         self.description = f"an array of {item.description}"
@@ -792,7 +806,7 @@ class Array(Field):
             reader.skipped(value, path)
             return reader.problem(path, _not_type(self, value))
         read = self.item.read
-        if reader.fast is None or len(value) < FAST_ITEMS:
+        if reader.fast is None or not self.item.structured:
             items = [read(item, f"{path}[{index}]", reader) for index, item in enumerate(value)]
         else:
             fast = reader.fast(self.item)
@@ -816,6 +830,8 @@ class Array(Field):
 
 class Tagged(Field):
     """A JSON object whose ``type`` key picks the class it is read into."""
+
+    structured = True
 
     def __init__(self, variants: Mapping[str, type], newer: Mapping[str, str]) -> None:
         self.variants = {tag: Object(cls) for tag, cls in variants.items()}

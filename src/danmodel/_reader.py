@@ -23,7 +23,7 @@ from typing import Any
 
 from ._collector import collector_paused
 from ._fast_reader import Invalid, fast_reader
-from ._fields import FAILED, Field, Object, Observer, Reader
+from ._fields import FAILED, FAST_ITEMS, Field, Object, Observer, Reader
 from .errors import IgnoredKeysWarning, Problem, ValidationError
 
 __all__ = ["Outcome", "read", "read_or_raise"]
@@ -56,6 +56,14 @@ class Outcome:
         return self.value is FAILED or bool(self.problems)
 
 
+def _large(value: object) -> bool:
+    """Whether the top-level arrays of ``value`` hold :data:`FAST_ITEMS` items or more: a
+    document worth generating the fast readers for (a small one is read in detail)."""
+    if type(value) is not dict:
+        return False
+    return sum(len(item) for item in value.values() if type(item) is list) >= FAST_ITEMS
+
+
 _ITEM_READERS: dict[Field, Callable[[object], object]] = {}
 
 
@@ -84,7 +92,8 @@ def read(
     observer: Observer | None = None,
 ) -> Outcome:
     """Read ``value`` as ``root`` with the detailed reader; never raises for bad data."""
-    reader = Reader(strict=strict, irregular=irregular, observer=observer, fast=_item_reader)
+    fast = _item_reader if observer is None and _large(value) else None
+    reader = Reader(strict=strict, irregular=irregular, observer=observer, fast=fast)
     with collector_paused():
         result = root.read(value, "$", reader)
     return Outcome(result, reader.problems, reader.ignored, reader.omitted)
