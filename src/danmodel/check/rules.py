@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import enum
 from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
 from ipaddress import (
     IPv4Address,
     IPv4Interface,
@@ -90,25 +91,50 @@ class Context:
 
     def of(self, kind: str) -> Iterator[Fact]:
         """The facts of one kind."""
-        return (fact for fact in self.facts if fact.kind == kind)
+        return iter(self._facts_by_kind.get(kind, ()))
 
     def devices(self) -> Iterator[tuple[str, Any]]:
         """Each device of the config with its path."""
-        if self.config is not None:
-            for index, device in enumerate(self.config.devices):
-                yield f"$.devices[{index}]", device
+        return iter(self._devices)
 
     def routes(self) -> Iterator[tuple[str, Any, Any]]:
         """Each route with its path and device."""
-        for path, device in self.devices():
-            for index, route in enumerate(device.network_info.routes):
-                yield f"{path}.network_info.routes[{index}]", route, device
+        return iter(self._routes)
 
     def neighbors(self) -> Iterator[tuple[str, Any, Any]]:
         """Each neighbor with its path and device."""
-        for path, device in self.devices():
-            for index, neighbor in enumerate(device.network_info.neighbors):
-                yield f"{path}.network_info.neighbors[{index}]", neighbor, device
+        return iter(self._neighbors)
+
+    # Made once per check and shared by its rules (each used to walk the config again).
+
+    @cached_property
+    def _facts_by_kind(self) -> dict[str, list[Fact]]:
+        grouped: dict[str, list[Fact]] = {}
+        for fact in self.facts:
+            grouped.setdefault(fact.kind, []).append(fact)
+        return grouped
+
+    @cached_property
+    def _devices(self) -> list[tuple[str, Any]]:
+        if self.config is None:
+            return []
+        return [(f"$.devices[{index}]", device) for index, device in enumerate(self.config.devices)]
+
+    @cached_property
+    def _routes(self) -> list[tuple[str, Any, Any]]:
+        return [
+            (f"{path}.network_info.routes[{index}]", route, device)
+            for path, device in self._devices
+            for index, route in enumerate(device.network_info.routes)
+        ]
+
+    @cached_property
+    def _neighbors(self) -> list[tuple[str, Any, Any]]:
+        return [
+            (f"{path}.network_info.neighbors[{index}]", neighbor, device)
+            for path, device in self._devices
+            for index, neighbor in enumerate(device.network_info.neighbors)
+        ]
 
 
 Finder = Callable[[Context], Iterable[Hit]]
