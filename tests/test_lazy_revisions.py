@@ -178,3 +178,16 @@ def test_model_equality_and_hash_are_what_attrs_writes() -> None:
     assert problem == danmodel.Problem(path="$", message="m")
     assert hash(problem) == hash(danmodel.Problem(path="$", message="m"))
     assert problem != danmodel.Problem(path="$", message="m", line=1, column=1)
+
+
+def test_every_model_field_is_validated_by_its_kind_only() -> None:
+    import attrs
+
+    from danmodel._fields import FIELD
+
+    for module in (v1, v2):
+        for name in module.__all__:
+            cls = getattr(module, name)
+            if attrs.has(cls):
+                for field in attrs.fields(cls):
+                    assert field.validator is field.metadata[FIELD], f"{name}.{field.name}"

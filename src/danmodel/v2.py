@@ -24,11 +24,9 @@ from ._fields import (
     Nullable,
     Object,
     Tagged,
-    meta,
     to_ip_or_none,
     to_mac,
     to_network_or_none,
-    validate_by_field,
 )
 from ._model import (
     HostTap,
@@ -40,6 +38,7 @@ from ._model import (
     model_repr,
     neighbor_tuple,
     reject_shared_devices,
+    spec,
 )
 from .addresses import IPAddress, IPNetwork
 from .mac import MacAddress
@@ -58,7 +57,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Vfio:
     """A VFIO network function, by host PCI address (``"type": "vfio"``; Go runtime 3.10+)."""
 
@@ -69,7 +68,7 @@ class Vfio:
     unique_key: ClassVar[tuple[str, str]] = ("pci_device_id", "PCI address")
 
     pci_device_id: str = attrs.field(
-        metadata=meta(PCI_ADDRESS, "Host PCI address DDDD:BB:DD.F, e.g. 0000:85:02.5.")
+        **spec(PCI_ADDRESS, "Host PCI address DDDD:BB:DD.F, e.g. 0000:85:02.5.")
     )
 
 
@@ -77,7 +76,7 @@ Device = HostTap | VhostUser | Vfio
 """The host-side device kinds of revision 2."""
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class Route:
     """A route through the guest interface."""
 
@@ -86,24 +85,24 @@ class Route:
     __repr__ = model_repr
 
     dest: IPNetwork | None = attrs.field(
-        default=None, converter=to_network_or_none, metadata=meta(NETWORK_OR_EMPTY, _docs.DEST)
+        default=None, converter=to_network_or_none, **spec(NETWORK_OR_EMPTY, _docs.DEST)
     )
     gateway: IPAddress | None = attrs.field(
-        default=None, converter=to_ip_or_none, metadata=meta(IP_OR_EMPTY, _docs.GATEWAY)
+        default=None, converter=to_ip_or_none, **spec(IP_OR_EMPTY, _docs.GATEWAY)
     )
     source: IPAddress | None = attrs.field(
-        default=None, converter=to_ip_or_none, metadata=meta(IP_OR_EMPTY, _docs.SOURCE)
+        default=None, converter=to_ip_or_none, **spec(IP_OR_EMPTY, _docs.SOURCE)
     )
-    scope: int = attrs.field(default=0, metadata=meta(UINT32, _docs.SCOPE))
-    flags: int = attrs.field(default=0, metadata=meta(UINT32, _docs.ROUTE_FLAGS))
-    mtu: int = attrs.field(default=0, metadata=meta(UINT32, _docs.ROUTE_MTU))
+    scope: int = attrs.field(default=0, **spec(UINT32, _docs.SCOPE))
+    flags: int = attrs.field(default=0, **spec(UINT32, _docs.ROUTE_FLAGS))
+    mtu: int = attrs.field(default=0, **spec(UINT32, _docs.ROUTE_MTU))
 
 
 def _route_tuple(items: Iterable[Route]) -> tuple[Route, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class NetworkInfo:
     """Guest network configuration of one device."""
 
@@ -111,18 +110,18 @@ class NetworkInfo:
     __hash__ = model_hash
     __repr__ = model_repr
 
-    interface: Interface = attrs.field(metadata=meta(Object(Interface), _docs.INTERFACE))
+    interface: Interface = attrs.field(**spec(Object(Interface), _docs.INTERFACE))
     routes: tuple[Route, ...] = attrs.field(
-        default=(), converter=_route_tuple, metadata=meta(Array(Object(Route)), _docs.ROUTES)
+        default=(), converter=_route_tuple, **spec(Array(Object(Route)), _docs.ROUTES)
     )
     neighbors: tuple[Neighbor, ...] = attrs.field(
         default=(),
         converter=neighbor_tuple,
-        metadata=meta(Array(Object(Neighbor)), _docs.NEIGHBORS),
+        **spec(Array(Object(Neighbor)), _docs.NEIGHBORS),
     )
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DanDevice:
     """One device of a sandbox: the host device and its guest configuration."""
 
@@ -130,24 +129,24 @@ class DanDevice:
     __hash__ = model_hash
     __repr__ = model_repr
 
-    name: str = attrs.field(metadata=meta(IFNAME, _docs.NAME))
+    name: str = attrs.field(**spec(IFNAME, _docs.NAME))
     guest_mac: MacAddress = attrs.field(
-        factory=MacAddress.random_private, converter=to_mac, metadata=meta(MAC, _docs.GUEST_MAC)
+        factory=MacAddress.random_private, converter=to_mac, **spec(MAC, _docs.GUEST_MAC)
     )
     device: Device = attrs.field(
-        metadata=meta(
+        **spec(
             Tagged({"host-tap": HostTap, "vhost-user": VhostUser, "vfio": Vfio}, newer={}),
             _docs.DEVICE,
         )
     )
-    network_info: NetworkInfo = attrs.field(metadata=meta(Object(NetworkInfo), _docs.NETWORK_INFO))
+    network_info: NetworkInfo = attrs.field(**spec(Object(NetworkInfo), _docs.NETWORK_INFO))
 
 
 def _device_tuple(items: Iterable[DanDevice]) -> tuple[DanDevice, ...]:
     return tuple(items)
 
 
-@attrs.frozen(kw_only=True, field_transformer=validate_by_field, eq=False, repr=False)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class DanConfig:
     """A DAN config file, ``{dan_conf}/{sandbox_id}.json``: the devices of one sandbox."""
 
@@ -155,11 +154,9 @@ class DanConfig:
     __hash__ = model_hash
     __repr__ = model_repr
 
-    netns: str | None = attrs.field(
-        default=None, metadata=meta(Nullable(NONEMPTY_STRING), _docs.NETNS)
-    )
+    netns: str | None = attrs.field(default=None, **spec(Nullable(NONEMPTY_STRING), _docs.NETNS))
     devices: tuple[DanDevice, ...] = attrs.field(
-        converter=_device_tuple, metadata=meta(Array(Object(DanDevice)), _docs.DEVICES)
+        converter=_device_tuple, **spec(Array(Object(DanDevice)), _docs.DEVICES)
     )
 
     def __attrs_post_init__(self) -> None:
