@@ -158,7 +158,7 @@ class RuntimeReading(Observer):
                 values = [item for name, item in pairs if name == key]
                 merged = all(isinstance(item, dict) for item in values)
                 self.fact("duplicate-key", join(path, key), key, str(count), merged)
-        chosen: dict[str, tuple[object, str]] = {}
+        chosen: dict[str, tuple[object, str, str]] = {}
         for key, item in pairs:
             target = key
             if key == tag:
@@ -174,18 +174,22 @@ class RuntimeReading(Observer):
                 if not (self.go and folded):
                     continue
                 target = folded
-            item_path = join(path, key)
+            spec = kind.fields.get(key)
+            suffix = spec.suffix if spec is not None else None
+            item_path = path + suffix if suffix is not None else join(path, key)
             if self.go and item is None:
                 chosen.pop(target, None)  # Go leaves the zero value
                 continue
             old = chosen.get(target)
             if self.go and old is not None and isinstance(old[0], dict) and isinstance(item, dict):
                 item = _merge(old[0], item)
-            chosen[target] = (item, item_path)
+            chosen[target] = (item, item_path, key)
         config_path = self.paths.to_config(path)
+        renamed = config_path != path
         entries = []
-        for name, (item, item_path) in chosen.items():
-            self.paths.add(join(config_path, name), item_path)
+        for name, (item, item_path, key) in chosen.items():
+            if renamed or name != key:  # else the config's path is the document's
+                self.paths.add(join(config_path, name), item_path)
             entries.append((name, item, item_path))
         self._object_facts(kind.cls, value, path)
         return entries
