@@ -191,3 +191,19 @@ def test_every_model_field_is_validated_by_its_kind_only() -> None:
             if attrs.has(cls):
                 for field in attrs.fields(cls):
                     assert field.validator is field.metadata[FIELD], f"{name}.{field.name}"
+
+
+def test_mac_addresses_compare_and_order_as_attrs_writes() -> None:
+    low = danmodel.MacAddress.parse("0a:58:0a:00:00:01")
+    high = danmodel.MacAddress(bytes.fromhex("0a580a000002"))
+    assert low < high
+    assert low <= low
+    assert high > low
+    assert high >= high
+    assert low == danmodel.MacAddress(bytes(low))
+    assert hash(low) == hash(danmodel.MacAddress(bytes(low)))
+    assert low != high
+    assert sorted([high, low]) == [low, high]
+    assert low != "0a:58:0a:00:00:01"
+    with pytest.raises(TypeError):
+        assert low < "0a:58:0a:00:00:02"  # type: ignore[operator]

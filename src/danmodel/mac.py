@@ -19,7 +19,7 @@ def _six_octets(instance: object, attribute: attrs.Attribute[bytes], value: byte
         raise ValueError(f"a MAC address has 6 octets, got {shown(value)}")
 
 
-@attrs.frozen(order=True, repr=False)
+@attrs.frozen(eq=False, repr=False)  # comparisons written below, as attrs would: imports faster
 class MacAddress:
     """A MAC address of 6 octets; its text form is lower-case hex joined by colons.
 
@@ -84,6 +84,34 @@ class MacAddress:
     def is_locally_administered(self) -> bool:
         """The U/L bit (second least significant bit of the first octet) is set."""
         return bool(self.octets[0] & 0x02)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.octets == other.octets
+
+    def __hash__(self) -> int:
+        return hash((MacAddress, self.octets))
+
+    def __lt__(self, other: MacAddress) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.octets < other.octets
+
+    def __le__(self, other: MacAddress) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.octets <= other.octets
+
+    def __gt__(self, other: MacAddress) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.octets > other.octets
+
+    def __ge__(self, other: MacAddress) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.octets >= other.octets
 
     def __str__(self) -> str:
         return self.octets.hex(":")
