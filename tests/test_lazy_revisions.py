@@ -207,3 +207,30 @@ def test_mac_addresses_compare_and_order_as_attrs_writes() -> None:
     assert low != "0a:58:0a:00:00:01"
     with pytest.raises(TypeError):
         assert low < "0a:58:0a:00:00:02"  # type: ignore[operator]
+
+
+def test_before_the_self_check_addresses_are_read_and_written_without_socket() -> None:
+    out = _run(
+        """
+        import sys, ipaddress, danmodel
+        from danmodel import addresses
+        texts = ["2001:db8::1", "::ffff:1.2.3.4", "fe80::1%eth0", "1::2::3", "::1.2.3.04",
+                 "2001:db8:0:0:1:0:0:1", "::", "1:2:3:4:5:6:7:8", "::1.2.3.4"]
+        for text in texts:
+            try:
+                mine = addresses.parse_ip(text)
+            except ValueError:
+                mine = None
+            try:
+                theirs = ipaddress.IPv6Address(text) if "%" not in text else None
+            except ValueError:
+                theirs = None
+            assert mine == theirs, text
+            if mine is not None and mine.ipv4_mapped is None:  # mapped: RFC 5952, not str()
+                assert addresses.ip_text(mine) == str(mine), text
+        print("_socket" in sys.modules, addresses.FAST)
+        addresses.fast_paths_agree()
+        print("_socket" in sys.modules)
+        """
+    )
+    assert out.splitlines() == ["False None", "True"]

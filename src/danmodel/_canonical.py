@@ -21,7 +21,6 @@ from typing import Any, cast
 import attrs
 
 from . import addresses
-from ._codegen import define
 from ._fields import (
     FIELD,
     IFNAME,
@@ -172,6 +171,8 @@ def _writer(cls: type, indent: str, tag: str | None = None) -> _Writer:
     source.names["int_repr"] = int.__repr__
     expression = _object(cls, "v0", indent, source, tag)
     code = f"def write_object(v0):\n    return {expression}\n"
+    from ._codegen import define  # only when generating: a one-shot process never does
+
     writer: _Writer = define(code, f"writer of {cls.__qualname__}", source.names, "write_object")
     return _WRITERS.setdefault(key, writer)
 

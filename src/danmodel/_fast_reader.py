@@ -27,7 +27,6 @@ from typing import Any
 import attrs
 
 from . import addresses
-from ._codegen import define
 from ._fields import (
     FAILED,
     FIELD,
@@ -278,6 +277,8 @@ def _object(cls: type, tag: str | None = None) -> _Reader:
     if cached is not None:
         return cached
     source, names = _object_source(cls, tag)
+    from ._codegen import define  # only when generating: a one-shot process never does
+
     reader: _Reader = define(source, f"fast reader of {cls.__qualname__}", names, "read_object")
     return _READERS.setdefault((cls, tag), reader)
 

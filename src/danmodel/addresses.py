@@ -28,13 +28,6 @@ both paths against ``ipaddress`` on valid and near-valid text.
 from __future__ import annotations
 
 import re
-from _socket import AF_INET as _AF_INET
-
-# The C module behind `socket`: the same inet_pton, without the 7 ms of importing
-# socket.py (and selectors) that a one-shot CNI plugin process would pay.
-from _socket import AF_INET6 as _AF_INET6
-from _socket import inet_ntop as _inet_ntop
-from _socket import inet_pton as _inet_pton
 from collections.abc import Callable
 from functools import cached_property
 from ipaddress import (
@@ -67,6 +60,23 @@ IPNetwork: TypeAlias = IPv4Network | IPv6Network
 
 _DIGITS = frozenset("0123456789")
 
+# The C library's inet_pton and inet_ntop, from the C module behind `socket` (without the
+# 7 ms of socket.py and selectors). Imported by the self-check: until it runs, the first
+# addresses of a process are read and written by ipaddress alone, so a one-shot process
+# (a CNI plugin, a validation) does not load it.
+_inet_pton: Callable[[int, str], bytes] | None = None
+_inet_ntop: Callable[[int, bytes], str] | None = None
+_AF_INET = _AF_INET6 = -1
+
+
+def _load_socket() -> None:
+    global _inet_pton, _inet_ntop, _AF_INET, _AF_INET6
+    if _inet_ntop is None:
+        import _socket
+
+        _AF_INET, _AF_INET6 = _socket.AF_INET, _socket.AF_INET6
+        _inet_pton, _inet_ntop = _socket.inet_pton, _socket.inet_ntop
+
 
 def _quote(text: str) -> str:
     shown = text if len(text) <= 60 else text[:57] + "..."
@@ -97,14 +107,16 @@ def _ipv4_int(text: str) -> int | None:
 def _ipv6_int(text: str) -> int | None:
     """The value of IPv6 text (no zone id), or None; accepts what ``IPv6Address`` does.
 
-    The C library's ``inet_pton`` is tried first (eight times cheaper); what
-    it refuses is asked of ``ipaddress``, so nothing ``ipaddress`` accepts is
-    lost. The test suite checks that the two agree on valid and near-valid text.
+    The C library's ``inet_pton`` is tried first (eight times cheaper) once it
+    is loaded; what it refuses is asked of ``ipaddress``, so nothing ``ipaddress``
+    accepts is lost. The test suite checks that the two agree on valid and
+    near-valid text.
     """
-    try:
-        return int.from_bytes(_inet_pton(_AF_INET6, text), "big")
-    except (OSError, ValueError):  # ValueError: NUL or non-ASCII text
-        pass
+    if _inet_pton is not None:
+        try:
+            return int.from_bytes(_inet_pton(_AF_INET6, text), "big")
+        except (OSError, ValueError):  # ValueError: NUL or non-ASCII text
+            pass
     try:
         return int(IPv6Address(text))
     except AddressValueError:
@@ -188,15 +200,29 @@ _new = object.__new__
 
 
 def _v4_value(text: str) -> int | None:
-    """The value of IPv4 text by ``inet_pton``, or None (then the standard way decides)."""
+    """The value of IPv4 text by ``inet_pton``, or None (then the standard way decides).
+
+    Used once the self-check has passed, which loads ``inet_pton``.
+    """
     try:
-        return int.from_bytes(_inet_pton(_AF_INET, text), "big")
+        return int.from_bytes(_inet_pton(_AF_INET, text), "big")  # type: ignore[misc]
     except (OSError, ValueError):  # ValueError: NUL or a lone surrogate
         return None
 
 
 def _v6_value(text: str) -> int | None:
-    """The value of IPv6 text by ``inet_pton``, or None (then the standard way decides)."""
+    """The value of IPv6 text by ``inet_pton``, or None (then the standard way decides).
+
+    Before ``inet_pton`` is loaded (the self-check loads it), ``ipaddress`` reads
+    the text (no zone id), which accepts all that ``inet_pton`` does.
+    """
+    if _inet_pton is None:
+        if "%" in text:
+            return None
+        try:
+            return int(IPv6Address(text))
+        except AddressValueError:
+            return None
     try:
         return int.from_bytes(_inet_pton(_AF_INET6, text), "big")
     except (OSError, ValueError):
@@ -364,7 +390,7 @@ def _v6_text(value: int) -> str:
     high = value >> 32
     if high == 0xFFFF:
         return f"::ffff:{IPv4Address(value & 0xFFFFFFFF)}"
-    if high == 0:
+    if high == 0 or _inet_ntop is None:
         return str(IPv6Address(value))
     return _inet_ntop(_AF_INET6, value.to_bytes(16, "big"))
 
@@ -510,6 +536,7 @@ def fast_paths_agree() -> bool:
     the objects built, their state, how they compare, hash, print and pickle,
     and their canonical text.
     """
+    _load_socket()
     if not _V6_MASKS:
         _V4_MASKS[:] = _masks(IPv4Address, 32)
         _V6_MASKS[:] = _masks(IPv6Address, 128)

@@ -19,7 +19,6 @@ from . import _text, v2
 from ._canonical import canonical_text
 from ._fields import Object
 from ._reader import read_or_raise
-from ._writer import to_data
 from .errors import Problem, ValidationError
 
 if TYPE_CHECKING:
@@ -133,6 +132,8 @@ def to_dict(obj: object) -> dict[str, Any]:
     """
     if type(obj) not in _MODEL_CLASSES and not _known(type(obj), _MODEL_CLASSES):
         raise TypeError(f"expected a danmodel model object, found {type(obj).__name__}")
+    from ._writer import to_data  # with cattrs, on first use
+
     return to_data(obj)
 
 
