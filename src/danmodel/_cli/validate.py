@@ -96,19 +96,23 @@ def validate_file(name: str, *, revision: int, lenient: bool) -> FileResult:
         data = read_input(name)
     except OSError as error:
         return FileResult.unreadable(file, error, devices=None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", IgnoredKeysWarning)
-        try:
-            config = loads(data, revision=revision, strict=not lenient, source=file)
-        except ValidationError as error:
-            problems = [Entry.of_problem(problem) for problem in error.errors]
-            return FileResult(
-                file=file,
-                status=EXIT_INVALID,
-                problems=tuple(problems),
-                source=data,
-                details={"devices": None},
-            )
+    caught: list[warnings.WarningMessage] = []
+    try:
+        if lenient:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", IgnoredKeysWarning)
+                config = loads(data, revision=revision, strict=False, source=file)
+        else:  # a strict read ignores nothing, so there is no warning to catch
+            config = loads(data, revision=revision, strict=True, source=file)
+    except ValidationError as error:
+        problems = [Entry.of_problem(problem) for problem in error.errors]
+        return FileResult(
+            file=file,
+            status=EXIT_INVALID,
+            problems=tuple(problems),
+            source=data,
+            details={"devices": None},
+        )
     ignored = [
         Entry.of_problem(problem, severity="warning")
         for warning in caught
