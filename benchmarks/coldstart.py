@@ -283,7 +283,7 @@ def print_many_files(result: dict[str, Any]) -> None:
 def print_oneshots(result: dict[str, Any], rounds: int) -> None:
     floor = result[FLOOR]["median_ms"]
     print(f"== one-shot processes, wall time, median of {rounds} rounds")
-    print(f"    {'':22} {'median':>10} {'above python':>13}  ratios (median [range])")
+    print(f"    {'':30} {'median':>10} {'above python':>13}  ratios (median [range])")
     for name, item in result.items():
         ratios = "  ".join(
             f"{key.removeprefix('ratio_to ')}: {value['median']:.2f} "
@@ -292,12 +292,12 @@ def print_oneshots(result: dict[str, Any], rounds: int) -> None:
             if key.startswith("ratio_to ")
         )
         above = "" if name == FLOOR else f"{item['median_ms'] - floor:+.1f} ms"
-        print(f"    {name:22} {item['median_ms']:7.1f} ms {above:>13}  {ratios}")
+        print(f"    {name:30} {item['median_ms']:7.1f} ms {above:>13}  {ratios}")
     print("  targets (median of the per-round ratios to bare python):")
     for target in oneshot_targets(result):
         verdict = "holds" if target["holds"] else "MISSED"
         print(
-            f"    {target['one-shot']:22} {target['median']:5.2f}x "
+            f"    {target['one-shot']:30} {target['median']:5.2f}x "
             f"[{target['min']:.2f}-{target['max']:.2f}]  target <= {target['bound']:g}x: {verdict}"
         )
 
