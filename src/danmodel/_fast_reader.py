@@ -88,15 +88,24 @@ def _array(kind: Array) -> _Reader:
 
 
 def _tagged(kind: Tagged) -> _Reader:
-    variants = {tag: _object(variant.cls, "type") for tag, variant in kind.variants.items()}
+    """The reader of a tagged object: each variant's reader is generated on first use
+    (a process that reads only host-tap devices compiles no other), refused now if
+    its class has what the generated reader would skip."""
+    classes = {tag: variant.cls for tag, variant in kind.variants.items()}
+    for cls in classes.values():
+        _refuse_unsupported(cls)
+    variants: dict[str, _Reader] = {}
 
     def read_tagged(value: Any) -> object:
         if type(value) is not dict:
             raise Invalid
         tag = value.get("type")
-        if type(tag) is not str or tag not in variants:
+        if type(tag) is not str or tag not in classes:
             raise Invalid
-        return variants[tag](value)
+        reader = variants.get(tag)
+        if reader is None:
+            reader = variants.setdefault(tag, _object(classes[tag], "type"))
+        return reader(value)
 
     return read_tagged
 
