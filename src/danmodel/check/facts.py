@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from .. import _text, v2
+from .._collector import collector_paused
 from .._fast_reader import Invalid, fast_reader
 from .._fields import FAILED, MISSING, Field, Object, Observer, Tagged
 from .._model import Interface
@@ -339,7 +340,8 @@ def _read_plainly_valid(value: object) -> Raw | None:
     path gives what the facts reader gives.
     """
     try:
-        config = fast_reader(_ROOT)(value)
+        with collector_paused():
+            config = fast_reader(_ROOT)(value)
     except (Invalid, ValueError):
         return None
     facts = []
