@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterable
 import attrs
 
 from .. import _text, v1, v2
+from .._collector import collector_paused
 from .._fields import MAX_PROBLEMS
 from .._positions import locate
 from ..errors import ValidationError
@@ -47,6 +48,16 @@ def _run(
     unset: Collection[str] = frozenset(),
 ) -> list[Finding]:
     """The findings of ``rules``; config paths ``mapped`` to the document, none under ``unset``."""
+    with collector_paused():  # many small objects, no cycles: see danmodel._collector
+        return _findings(context, rules, mapped, unset)
+
+
+def _findings(
+    context: Context,
+    rules: Iterable[Rule],
+    mapped: Callable[[str], str] | None,
+    unset: Collection[str],
+) -> list[Finding]:
     findings = []
     for rule in rules:
         for hit in rule.find(context):
