@@ -1204,3 +1204,16 @@ def test_the_first_thousand_findings_carry_their_position() -> None:
     lines = [f.line for f in flags if f.line is not None]
     assert lines == sorted(lines)
     assert len(set(lines)) == len(lines)
+
+
+def test_path_map_maps_through_the_longest_recorded_prefix() -> None:
+    from danmodel.check.facts import PathMap
+
+    paths = PathMap()
+    paths.add("$.devices[0]['a.b[1]']", "$.Devices[0]['A.b[1]']")
+    paths.add("$.devices[0]", "$.Devices[0]")
+    assert paths.to_document("$.devices[0]['a.b[1]'].x[2]") == "$.Devices[0]['A.b[1]'].x[2]"
+    assert paths.to_document("$.devices[0]['a.b[2]']") == "$.Devices[0]['a.b[2]']"
+    assert paths.to_document("$.devices[1]") == "$.devices[1]"
+    assert paths.to_config("$.Devices[0]['A.b[1]']") == "$.devices[0]['a.b[1]']"
+    assert paths.to_config("$") == "$"

@@ -117,10 +117,14 @@ class PathMap:
     def _through(table: dict[str, str], path: str) -> str:
         if not table:
             return path
-        for prefix in prefixes(path):
-            mapped = table.get(prefix)
+        # Longest prefix first, cut before each "." or "[": a cut inside a quoted key gives
+        # text that is no path, hence in no table; every real prefix is among the cuts.
+        end = len(path)
+        while end > 0:
+            mapped = table.get(path[:end])
             if mapped is not None:
-                return mapped + path[len(prefix) :]
+                return mapped + path[end:]
+            end = max(path.rfind(".", 0, end), path.rfind("[", 0, end))
         return path
 
     def to_document(self, path: str) -> str:
