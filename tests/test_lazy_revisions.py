@@ -58,6 +58,17 @@ def test_import_danmodel_loads_no_revision_1_nor_the_registry_nor_the_enums() ->
     assert out.splitlines() == ["[]", "[]"]
 
 
+def test_the_lazy_modules_are_attributes_of_the_package_as_before() -> None:
+    out = _run(
+        """
+        import danmodel
+        print(danmodel.revisions.LATEST, danmodel.revisions.REVISIONS[1].number)
+        print(danmodel.v1.__name__, danmodel.kernel.RouteScope.__module__)
+        """
+    )
+    assert out.splitlines() == ["2 1", "danmodel.v1 danmodel.kernel"]
+
+
 def test_revision_1_is_reached_by_every_spelling_in_a_fresh_process() -> None:
     document = json.dumps(_ONE_DEVICE)
     out = _run(

@@ -68,7 +68,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    if name in ("check", "v1"):  # subpackages and modules (check is callable)
+    if name in ("check", "revisions", "v1"):  # subpackages and modules (check is callable)
         return importlib.import_module(f".{name}", __name__)
     module = _LAZY.get(name)
     if module is None:
