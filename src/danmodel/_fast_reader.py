@@ -52,7 +52,7 @@ from ._fields import (
 from .kernel import UINT32_MAX, UINT64_MAX
 from .mac import MacAddress
 
-__all__ = ["Invalid", "UnsupportedModel", "fast_reader"]
+__all__ = ["Invalid", "UnsupportedModel", "fast_reader", "top_level_items"]
 
 
 class Invalid(Exception):
@@ -349,10 +349,16 @@ class _Cold:
         return _object(self.kind.cls)(value)
 
 
-def _small(value: object) -> bool:
+def top_level_items(value: object) -> int:
+    """The items of the arrays at the top level of a JSON object (0 for anything else):
+    how large a document is, for choosing how to read it."""
     if type(value) is not dict:
-        return True
-    return sum(len(item) for item in value.values() if type(item) is list) <= COLD_SIZE
+        return 0
+    return sum(len(item) for item in value.values() if type(item) is list)
+
+
+def _small(value: object) -> bool:
+    return top_level_items(value) <= COLD_SIZE
 
 
 _COLD: dict[type, _Cold] = {}

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._collector import collector_paused
-from ._fast_reader import Invalid, fast_reader
+from ._fast_reader import Invalid, fast_reader, top_level_items
 from ._fields import FAILED, FAST_ITEMS, Field, Object, Observer, Reader
 from .errors import IgnoredKeysWarning, Problem, ValidationError
 
@@ -56,14 +56,6 @@ class Outcome:
         return self.value is FAILED or bool(self.problems)
 
 
-def _large(value: object) -> bool:
-    """Whether the top-level arrays of ``value`` hold :data:`FAST_ITEMS` items or more: a
-    document worth generating the fast readers for (a small one is read in detail)."""
-    if type(value) is not dict:
-        return False
-    return sum(len(item) for item in value.values() if type(item) is list) >= FAST_ITEMS
-
-
 _ITEM_READERS: dict[Field, Callable[[object], object]] = {}
 
 
@@ -92,7 +84,9 @@ def read(
     observer: Observer | None = None,
 ) -> Outcome:
     """Read ``value`` as ``root`` with the detailed reader; never raises for bad data."""
-    fast = _item_reader if observer is None and _large(value) else None
+    # A large document is worth generating the fast readers for; a small one is read in detail.
+    large = top_level_items(value) >= FAST_ITEMS
+    fast = _item_reader if observer is None and large else None
     reader = Reader(strict=strict, irregular=irregular, observer=observer, fast=fast)
     with collector_paused():
         result = root.read(value, "$", reader)
