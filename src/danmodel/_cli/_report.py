@@ -40,6 +40,7 @@ FORMATS = ("text", "json", "github")
 REPORT_VERSION = 1
 """The ``version`` of the JSON report; it changes only when a member changes meaning."""
 
+_new = object.__new__
 _STATUS_NAMES = {EXIT_OK: "ok", EXIT_INVALID: "invalid", EXIT_USAGE: "error"}
 _GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -190,6 +191,20 @@ class FileResult(_Record):
         self.details = {} if details is None else details
         self.source = source
 
+    def _without_source(self, problems: tuple[Entry, ...]) -> FileResult:
+        """A copy with *problems* and no source: :meth:`replace`, written out (once per file)."""
+        if type(self) is not FileResult:
+            return self.replace(problems=problems, source=None)  # type: ignore[no-any-return]
+        copy = _new(FileResult)
+        copy.file = self.file
+        copy.status = self.status
+        copy.problems = problems
+        copy.error = self.error
+        copy.notes = self.notes
+        copy.details = self.details
+        copy.source = None
+        return copy
+
     @classmethod
     def unreadable(cls, file: str, error: OSError, **details: Any) -> FileResult:
         """The result for a file that could not be read (status 2)."""
@@ -234,16 +249,8 @@ def each_file(names: Iterable[str], glob: str, reporter: Reporter) -> Iterator[s
         if name == STDIN or not os.path.isdir(name):
             yield name
             continue
-        found = []
-        for top, directories, files in os.walk(name):
-            directories.sort()
-            found += [
-                path
-                for path in (
-                    os.path.join(top, file) for file in sorted(files) if fnmatchcase(file, glob)
-                )
-                if os.path.isfile(path)  # a FIFO or device found by a walk is never opened
-            ]
+        found: list[str] = []
+        _walk(name, glob, found)
         reporter.directory(name, glob, len(found))
         if not found:
             reporter.add(
@@ -252,6 +259,51 @@ def each_file(names: Iterable[str], glob: str, reporter: Reporter) -> Iterator[s
                 )
             )
         yield from found
+
+
+def _walk(top: str, glob: str, found: list[str]) -> None:
+    """Add to *found* the regular files (or links to them) under *top* whose names match *glob*.
+
+    What ``os.walk(top)`` lists, in the same order (a directory's files by
+    name, then its subdirectories by name, not into linked ones; a directory
+    that cannot be listed is skipped), keeping the regular files as
+    ``os.path.isfile`` tells them, from the type the directory listing gives
+    (no ``stat`` of each file, unless it is a link): a FIFO or device found
+    by a walk is never opened.
+    """
+    pending = [top]
+    while pending:
+        directory = pending.pop()
+        files: list[tuple[str, os.DirEntry[str]]] = []
+        directories: list[str] = []
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    try:
+                        is_directory = entry.is_dir()
+                    except OSError:
+                        is_directory = False
+                    if is_directory:
+                        if not entry.is_symlink():
+                            directories.append(entry.name)
+                    elif fnmatchcase(entry.name, glob):
+                        files.append((entry.name, entry))
+        except OSError:  # as os.walk: a directory that cannot be read gives nothing
+            continue
+        files.sort(key=_first)
+        for name, entry in files:
+            try:
+                regular = entry.is_file()
+            except OSError:
+                regular = False
+            if regular:
+                found.append(os.path.join(directory, name))
+        directories.sort(reverse=True)  # popped last first: walked in name order
+        pending += [os.path.join(directory, name) for name in directories]
+
+
+def _first(item: tuple[str, object]) -> str:
+    return item[0]
 
 
 def add_report_options(parser: argparse.ArgumentParser, *, files: bool = True) -> None:
@@ -314,7 +366,7 @@ class Reporter:
             problems = result.problems
             if self.format != "text" and problems:
                 problems = positioned(problems, result.source)
-            result = result.replace(problems=problems, source=None)
+            result = result._without_source(problems)
         self.results.append(result)
         if self.format == "text":
             self._text(result)
