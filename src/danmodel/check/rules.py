@@ -48,7 +48,6 @@ MIN_IPV6_MTU = 1280
 RT_SCOPE_LINK = 253
 RT_SCOPE_HOST = 254
 RT_SCOPE_NOWHERE = 255
-_LINK_LOCAL = IPv6Network("fe80::/10")
 
 
 class Severity(enum.Enum):
@@ -105,6 +104,18 @@ class Context:
         """Each neighbor with its path and device."""
         return iter(self._neighbors)
 
+    def sent_neighbors(self) -> Iterator[tuple[str, Any, Any]]:
+        """Each neighbor the runtime sends to the agent (see :func:`sent`), with its path and
+        device."""
+        return (entry for entry, sent in zip(self._neighbors, self._sending, strict=True) if sent)
+
+    def unsent_neighbors(self) -> Iterator[tuple[str, Any, Any]]:
+        """Each neighbor the runtime leaves out of the agent messages, with its path and
+        device."""
+        return (
+            entry for entry, sent in zip(self._neighbors, self._sending, strict=True) if not sent
+        )
+
     # Made once per check and shared by its rules (each used to walk the config again).
 
     @cached_property
@@ -134,6 +145,14 @@ class Context:
             (f"{path}.network_info.neighbors[{index}]", neighbor, device)
             for path, device in self._devices
             for index, neighbor in enumerate(device.network_info.neighbors)
+        ]
+
+    @cached_property
+    def _sending(self) -> list[bool]:
+        """Whether the runtime sends each neighbor of :attr:`_neighbors`."""
+        sends = self.profile.sends_neighbor
+        return [
+            sends(neighbor, device.network_info.routes) for _, neighbor, device in self._neighbors
         ]
 
 
@@ -238,9 +257,10 @@ def _device_type(types: tuple[type, ...]) -> Finder:
 
 
 def _loopback(context: Context) -> Iterator[Hit]:
+    skips_address = context.profile.skips_address
     for path, device in context.devices():
         for index, address in enumerate(device.network_info.interface.ip_addresses):
-            if context.profile.skips_address(address.ip):
+            if skips_address(address):  # an interface is read as its IP
                 yield Hit(
                     f"{path}.network_info.interface.ip_addresses[{index}]",
                     f"{ip_text(address)} is a loopback address",
@@ -286,9 +306,9 @@ def _mapped_gateway(context: Context) -> Iterator[Hit]:
 
 def _neighbor_ip(plain: bool) -> Finder:
     def finder(context: Context) -> Iterator[Hit]:
-        for path, neighbor, device in context.neighbors():
+        for path, neighbor, _ in context.sent_neighbors():
             address = neighbor.ip_address
-            if address is None or not sent(context.profile, neighbor, device):
+            if address is None:
                 continue
             has_prefix = isinstance(address, (IPv4Interface, IPv6Interface))
             if has_prefix and plain:
@@ -310,8 +330,8 @@ def _neighbor_ip(plain: bool) -> Finder:
 
 
 def _neighbor_ip_missing(context: Context) -> Iterator[Hit]:
-    for path, neighbor, device in context.neighbors():
-        if neighbor.ip_address is None and sent(context.profile, neighbor, device):
+    for path, neighbor, _ in context.sent_neighbors():
+        if neighbor.ip_address is None:
             yield Hit(f"{path}.ip_address", "the neighbor has no ip_address")
 
 
@@ -332,9 +352,7 @@ def _neighbor_without_mac(context: Context) -> Iterator[Hit]:
 
 
 def _neighbor_int32(context: Context) -> Iterator[Hit]:
-    for path, neighbor, device in context.neighbors():
-        if not sent(context.profile, neighbor, device):
-            continue
+    for path, neighbor, _ in context.sent_neighbors():
         for key in ("state", "flags"):
             value = getattr(neighbor, key)
             if value >= 2**31:
@@ -350,19 +368,16 @@ def sent(profile: Profile, neighbor: Any, device: Any) -> bool:
 
 
 def _neighbor_not_sent(context: Context) -> Iterator[Hit]:
-    for path, neighbor, device in context.neighbors():
+    for path, neighbor, _ in context.unsent_neighbors():
         if neighbor.hardware_addr is None and context.profile.runtime == _GO:
             continue  # the Go runtime rejects the file: go-neighbor-mac-missing
-        if not sent(context.profile, neighbor, device):
-            yield Hit(f"{path}.state", f"neighbor state {neighbor.state:#x}")
+        yield Hit(f"{path}.state", f"neighbor state {neighbor.state:#x}")
 
 
 def _neighbor_value(key: str, mask: int, zero: bool = False) -> Finder:
     def finder(context: Context) -> Iterator[Hit]:
-        for path, neighbor, device in context.neighbors():
+        for path, neighbor, _ in context.sent_neighbors():
             value = getattr(neighbor, key)
-            if not sent(context.profile, neighbor, device):
-                continue
             if zero and value == 0:
                 yield Hit(f"{path}.{key}", f"{key} 0")
             elif not zero and value > mask:
@@ -407,11 +422,20 @@ def _mtu_u32(context: Context) -> Iterator[Hit]:
 
 def _route_family_mixed(context: Context) -> Iterator[Hit]:
     written = _written_dests(context)
+    go = context.profile.runtime == _GO
     for path, route, _ in context.routes():
-        dest = written.get(path)
+        if go and route.gateway is None:
+            continue  # go-route-v4-no-gateway
+        dest = written.get(path) if written else None
         family = route_family(context.profile, route, dest)
-        if family is None or (context.profile.runtime == _GO and route.gateway is None):
-            continue  # skipped by runtime-rs; go-route-v4-no-gateway
+        if family is None:
+            continue  # skipped by runtime-rs
+        if (
+            ((dest or route.dest) is None or (dest or route.dest).version == family)
+            and (route.source is None or route.source.version == family)
+            and (route.gateway is None or route.gateway.version == family)
+        ):
+            continue  # one family: the usual case
         for key in ("dest", "gateway", "source"):
             value = dest if key == "dest" and dest is not None else getattr(route, key)
             if value is not None and value.version != family:
@@ -480,18 +504,23 @@ def _queue_num(context: Context) -> Iterator[Hit]:
 
 
 def _shared_address(context: Context) -> Iterator[Hit]:
-    seen: dict[object, str] = {}
+    skips_address = context.profile.skips_address
+    seen: dict[tuple[int, int], tuple[str, int]] = {}
+    """The first place of each IP, by its family and integer."""
     for path, device in context.devices():
         held = set()
         for index, address in enumerate(device.network_info.interface.ip_addresses):
-            ip = address.ip
-            if context.profile.skips_address(ip) or int(ip) == 0 or ip in held:
-                continue  # not sent, never held, or twice on one link (kernel-duplicate-address)
+            ip = (address.version, int(address))  # the interface's IP
+            if ip[1] == 0 or ip in held or skips_address(address):
+                continue  # never held, twice on one link (kernel-duplicate-address), or not sent
             held.add(ip)
-            where = f"{path}.network_info.interface.ip_addresses[{index}]"
-            first = seen.setdefault(ip, where)
-            if first != where:
-                yield Hit(where, f"{ip_text(ip)} is also at {first}")
+            first = seen.setdefault(ip, (path, index))
+            if first != (path, index):
+                yield Hit(
+                    f"{path}.network_info.interface.ip_addresses[{index}]",
+                    f"{ip_text(address.ip)} is also at "
+                    f"{first[0]}.network_info.interface.ip_addresses[{first[1]}]",
+                )
 
 
 def _queue_size(context: Context) -> Iterator[Hit]:
@@ -520,11 +549,6 @@ NTF_PROXY = 0x08
 NUD_VALID = 0xDE
 """Neighbor states that need a link layer address: PERMANENT, NOARP, REACHABLE, PROBE,
 STALE, DELAY."""
-_IPV4_MULTICAST = IPv4Network("224.0.0.0/4")
-_IPV4_ZERO = IPv4Network("0.0.0.0/8")
-_IPV4_LOOPBACK = IPv4Network("127.0.0.0/8")
-"""Local in a guest, whose lo is up."""
-_IPV4_BROADCAST = IPv4Address("255.255.255.255")
 
 Address = IPv4Address | IPv6Address
 Network = IPv4Network | IPv6Network
@@ -536,38 +560,61 @@ class _Refusal:
     hit: Hit
 
 
+V4_ALL = 0xFFFFFFFF
+
+
+def _v4_network(ip: int, length: int) -> int:
+    """The network of an IPv4 address ``ip`` with prefix ``length``, as an integer."""
+    return ip >> (32 - length) << (32 - length)
+
+
+def _v6_network(ip: int, length: int) -> int:
+    """The network of an IPv6 address ``ip`` with prefix ``length``, as an integer."""
+    return ip >> (128 - length) << (128 - length)
+
+
+def _is_v6_link_local(ip: int) -> bool:
+    """Whether the IPv6 address ``ip`` is in fe80::/10."""
+    return ip >> 118 == 0x3FA
+
+
 @attrs.define
 class _Link:
-    """A guest link as the kernel holds it while the agent's requests go in."""
+    """A guest link as the kernel holds it while the agent's requests go in.
+
+    Addresses are held as integers (an IP, and its prefix length): the
+    simulation compares and masks them, and the ``ipaddress`` objects' own
+    properties build a new object on each access."""
 
     path: str
     noarp: bool
     ipv6: bool = True
-    v4: list[IPv4Interface] = attrs.Factory(list)
-    v6: list[IPv6Interface] = attrs.Factory(list)
-    v4_held: set[IPv4Interface] = attrs.Factory(set)
-    """The addresses of :attr:`v4`, for lookups in constant time."""
-    v6_ips: set[IPv6Address] = attrs.Factory(set)
+    v4: set[tuple[int, int]] = attrs.Factory(set)
+    """The IPv4 addresses, as (IP, prefix length): equal when the interfaces are."""
+    v6: list[tuple[int, int]] = attrs.Factory(list)
+    """The IPv6 addresses, as (IP, prefix length)."""
+    v6_ips: set[int] = attrs.Factory(set)
     """The IPs of :attr:`v6`."""
 
-    def broadcasts(self) -> set[IPv4Address]:
-        return {a.network.broadcast_address for a in self.v4 if a.network.prefixlen < 31}
+    def broadcasts(self) -> set[int]:
+        return {_v4_network(ip, length) | V4_ALL >> length for ip, length in self.v4 if length < 31}
 
 
 @attrs.frozen
 class _Held:
     """What the links hold once every address is in, indexed for the route requests
-    (without it each request would walk every address of every link)."""
+    (without it each request would walk every address of every link). Addresses are
+    integers; IPv4 and IPv6 ones are never in one set."""
 
-    v4_ips: frozenset[IPv4Address]
+    v4_ips: frozenset[int]
     """The IPv4 addresses of every link."""
-    v4_broadcasts: frozenset[IPv4Address]
+    v4_broadcasts: frozenset[int]
     """The broadcast addresses of every link."""
-    link_v4_ips: tuple[frozenset[IPv4Address], ...]
-    link_broadcasts: tuple[frozenset[IPv4Address], ...]
+    link_v4_ips: tuple[frozenset[int], ...]
+    link_broadcasts: tuple[frozenset[int], ...]
     link_v4_prefixes: tuple[frozenset[tuple[int, int]], ...]
     """Per link, the (network, length) of its addresses that cover a next hop."""
-    v6_ips: frozenset[IPv6Address]
+    v6_ips: frozenset[int]
     link_v6_prefixes: tuple[frozenset[tuple[int, int, int]], ...]
     """Per link with IPv6, the prefix routes the kernel made for it (its addresses' and
     fe80::/64); empty for a link without IPv6."""
@@ -581,7 +628,8 @@ class _Held:
     @classmethod
     def of(cls, links: list[_Link]) -> _Held:
         link_v6_prefixes = tuple(
-            frozenset({_key(a.network) for a in link.v6} | {_key(_LINK_LOCAL_ROUTE)})
+            frozenset({(6, _v6_network(ip, length), length) for ip, length in link.v6})
+            | {_LINK_LOCAL_ROUTE_KEY}
             if link.ipv6
             else frozenset()
             for link in links
@@ -590,13 +638,13 @@ class _Held:
         for index, prefixes in enumerate(link_v6_prefixes):
             for prefix in prefixes:
                 first.setdefault(prefix, index)
-        link_v4_ips = tuple(frozenset(a.ip for a in link.v4) for link in links)
+        link_v4_ips = tuple(frozenset(ip for ip, _ in link.v4) for link in links)
         link_broadcasts = tuple(frozenset(link.broadcasts()) for link in links)
         link_v4_prefixes = tuple(
             frozenset(
-                (int(a.network.network_address), a.network.prefixlen)
-                for a in link.v4
-                if a.network.prefixlen < 32 and a.network.network_address not in _IPV4_ZERO
+                (network, length)
+                for ip, length in link.v4
+                if length < 32 and (network := _v4_network(ip, length)) >> 24 != 0
             )
             for link in links
         )
@@ -606,7 +654,7 @@ class _Held:
             link_v4_ips=link_v4_ips,
             link_broadcasts=link_broadcasts,
             link_v4_prefixes=link_v4_prefixes,
-            v6_ips=frozenset(a.ip for link in links for a in link.v6),
+            v6_ips=frozenset(ip for link in links for ip in link.v6_ips),
             link_v6_prefixes=link_v6_prefixes,
             v6_prefix_links=first,
             v4_lengths=frozenset(length for prefixes in link_v4_prefixes for _, length in prefixes),
@@ -614,14 +662,8 @@ class _Held:
         )
 
 
-@attrs.frozen
-class _Route:
-    link: int
-    dest: Network
-    gateway: bool
-    scope: int
-    specific: bool = False
-    """An IPv6 route with a source prefix: no lookup without a source finds it."""
+_Route = tuple[int, bool, int]
+"""A route the kernel holds: its link, whether it has a gateway, its scope."""
 
 
 def route_family(profile: Profile, route: Any, dest: Network | None = None) -> int | None:
@@ -700,20 +742,19 @@ class _Kernel:
         if self.profile.runtime == _GO:
             devices.sort(key=lambda pair: str(pair[1].name))  # the Go runtime sorts them
         self.devices = devices
-        host_bits = _written_dests(context)
+        self.host_bits = _written_dests(context)
         self.preferred = _preferred_sources(context)
         for path, device in devices:
             self._interface(path, device)
         self.held = _Held.of(self.links)
         for number, (path, device) in enumerate(devices):
             self._neighbors(number, path, device)
-        pending = []
-        for number, (path, device) in enumerate(devices):
-            for index, route in enumerate(device.network_info.routes):
-                route_path = f"{path}.network_info.routes[{index}]"
-                pending.append((route.gateway is not None, number, route_path, route, host_bits))
-        for entry in sorted(pending, key=lambda entry: entry[0]):
-            self._route(*entry[1:])
+        # The routes without gateway go in first, then those with one (docs/netlink.md).
+        for with_gateway in (False, True):
+            for number, (path, device) in enumerate(devices):
+                for index, route in enumerate(device.network_info.routes):
+                    if (route.gateway is not None) is with_gateway:
+                        self._route(number, f"{path}.network_info.routes[{index}]", route)
 
     def refuse(self, rule: str, path: str, found: str, fix: str | None = None) -> None:
         self.refusals.append(_Refusal(rule, Hit(path, found, fix)))
@@ -725,40 +766,48 @@ class _Kernel:
         noarp = self.profile.runtime == _RS and bool(interface.flags & IFF_NOARP)
         link = _Link(path, noarp)
         self.links.append(link)
+        skips_address = self.profile.skips_address
         for index, address in enumerate(interface.ip_addresses):
-            ip = address.ip
-            where = f"{path}.network_info.interface.ip_addresses[{index}]"
-            if self.profile.skips_address(ip):
+            if skips_address(address):
                 continue
+            ip = int(address)
             if address.version == 6:
-                if ip.is_multicast or int(ip) == 0:
-                    kind = "a multicast" if ip.is_multicast else "the unspecified"
-                    self.refuse("kernel-address-invalid", where, f"{ip_text(ip)} is {kind} address")
+                if ip >> 120 == 0xFF or ip == 0:
+                    kind = "the unspecified" if ip == 0 else "a multicast"
+                    self.refuse(
+                        "kernel-address-invalid",
+                        f"{path}.network_info.interface.ip_addresses[{index}]",
+                        f"{ip_text(address.ip)} is {kind} address",
+                    )
                 elif ip in link.v6_ips:
                     self.refuse(
-                        "kernel-duplicate-address", where, f"{ip_text(ip)} is twice on the link"
+                        "kernel-duplicate-address",
+                        f"{path}.network_info.interface.ip_addresses[{index}]",
+                        f"{ip_text(address.ip)} is twice on the link",
                     )
                 else:
-                    link.v6.append(address)
+                    link.v6.append((ip, address.network.prefixlen))
                     link.v6_ips.add(ip)
-            elif int(ip) != 0:  # the kernel keeps no 0.0.0.0 address, silently
-                if address in link.v4_held:
+            elif ip != 0:  # the kernel keeps no 0.0.0.0 address, silently
+                held = (ip, address.network.prefixlen)
+                if held in link.v4:
                     self.refuse(
                         "kernel-duplicate-address",
-                        where,
+                        f"{path}.network_info.interface.ip_addresses[{index}]",
                         f"{ip_text(address)} is twice on the link",
                     )
                 else:
-                    link.v4.append(address)
-                    link.v4_held.add(address)
+                    link.v4.add(held)
         mtu = effective_mtu(interface.mtu)
+        if MIN_IPV6_MTU <= mtu <= MAX_MTU:
+            return
         where = f"{path}.network_info.interface.mtu"
         shown = f"mtu {interface.mtu}" + (f", sent as {mtu}" if mtu != interface.mtu else "")
         if mtu < MIN_MTU:
             self.refuse("kernel-mtu-too-small", where, shown)
         elif mtu > MAX_MTU:
             self.refuse("kernel-mtu-too-large", where, shown)
-        elif mtu < MIN_IPV6_MTU:
+        else:
             link.ipv6 = False  # the kernel drops IPv6 from the link, addresses included
             link.v6.clear()
             link.v6_ips.clear()
@@ -770,7 +819,6 @@ class _Kernel:
         broadcasts = self.held.link_broadcasts[number]
         entries: set[Address] = set()
         for index, neighbor in enumerate(device.network_info.neighbors):
-            where = f"{path}.network_info.neighbors[{index}]"
             ip = _neighbor_address(self.profile, neighbor)
             if ip is None or not sent(self.profile, neighbor, device):
                 continue  # agent-neighbor-ip-missing and the runtime rules say why
@@ -779,7 +827,7 @@ class _Kernel:
             if ip.version == 6 and not link.ipv6:
                 self.refuse(
                     "kernel-ipv6-disabled",
-                    where,
+                    f"{path}.network_info.neighbors[{index}]",
                     f"IPv6 neighbor {ip_text(ip)} on a link without IPv6 (mtu below "
                     f"{MIN_IPV6_MTU})",
                 )
@@ -789,7 +837,7 @@ class _Kernel:
             if ip in entries:
                 self.refuse(
                     "kernel-duplicate-neighbor",
-                    where,
+                    f"{path}.network_info.neighbors[{index}]",
                     f"neighbor {ip_text(ip)} is twice on the link",
                 )
                 continue
@@ -802,58 +850,72 @@ class _Kernel:
             ):
                 self.refuse(
                     "kernel-neighbor-lladdr",
-                    f"{where}.hardware_addr",
+                    f"{path}.network_info.neighbors[{index}].hardware_addr",
                     f"neighbor {ip_text(ip)} of state {state:#x} without hardware_addr",
                 )
 
     @staticmethod
-    def _resolves_itself(link: _Link, ip: Address, broadcasts: frozenset[IPv4Address]) -> bool:
+    def _resolves_itself(link: _Link, ip: Address, broadcasts: frozenset[int]) -> bool:
         """The kernel makes the entry NOARP (a link without ARP, multicast, broadcast)."""
-        if link.noarp or ip.is_multicast:
+        if link.noarp:
             return True
-        return ip.version == 4 and (ip in _IPV4_ZERO or ip == _IPV4_BROADCAST or ip in broadcasts)
+        value = int(ip)
+        if ip.version == 6:
+            return value >> 120 == 0xFF
+        return value >> 28 == 0xE or value >> 24 == 0 or value == V4_ALL or value in broadcasts
 
     # --- routes -------------------------------------------------------------------------------
 
-    def _route(self, number: int, path: str, route: Any, host_bits: dict[str, Network]) -> None:
-        written = host_bits.get(path)
-        family = route_family(self.profile, route, written)
-        if family is None:
-            return  # runtime-rs skips it: rs-route-no-family
+    def _route(self, number: int, path: str, route: Any) -> None:
+        written = self.host_bits.get(path) if self.host_bits else None
+        gateway = route.gateway
+        family: int | None
+        if self.profile.runtime == _GO:  # route_family, inline: it runs for every route
+            family = 4 if gateway is not None and gateway.version == 4 else 6
+        else:
+            family = route_family(self.profile, route, written)
+            if family is None:
+                return  # runtime-rs skips it: rs-route-no-family
         dest: Network | None = written or route.dest
-        for value in (dest, route.gateway, route.source):
-            if value is not None and value.version != family:
-                return  # the agent fails before the kernel: agent-route-family
+        source = route.source
+        if (
+            (dest is not None and dest.version != family)
+            or (gateway is not None and gateway.version != family)
+            or (source is not None and source.version != family)
+        ):
+            return  # the agent fails before the kernel: agent-route-family
         link = self.links[number]
         if written is not None and family == 4 and self.profile.runtime == _RS:
             return  # the kernel refuses it: rs-route-dest-host-bits
-        if dest is None:
-            dest = _DEFAULT_V4 if family == 4 else _DEFAULT_V6
         flags = getattr(route, "flags", 0) if self.flags_sent else 0
         scope = route.scope & 0xFF
         if family == 6:
             ok = self._v6_route(number, link, path, route, flags)
-            specific = route.source is not None
+            specific = source is not None
         else:
             ok = self._v4_route(number, path, route, flags, scope)
             specific = False
-        preferred = self.preferred.get(path)
-        if ok and preferred is not None and not self._local_source(link, preferred):
-            ok = False  # refused for its preferred source: rs-route-ip-invalid says so
-        if ok:
-            version, address, length = _key(dest)
-            self.routes[(version, address, length, specific)] = _Route(
-                number, dest, route.gateway is not None, scope, specific
-            )
-            self.route_lengths[version].add(length)
+        if not ok:
+            return
+        if self.preferred:
+            preferred = self.preferred.get(path)
+            if preferred is not None and not self._local_source(link, preferred):
+                return  # refused for its preferred source: rs-route-ip-invalid says so
+        if dest is None:
+            address = length = 0
+        else:
+            address, length = int(dest.network_address), dest.prefixlen
+        self.routes[(family, address, length, specific)] = (number, gateway is not None, scope)
+        self.route_lengths[family].add(length)
 
     def _local_source(self, link: _Link, source: Address) -> bool:
         """Whether the kernel takes ``source`` as a route's preferred source: an IPv4 address
         of any link (or of lo), an IPv6 address of the link that is no longer tentative
         (only on a link without ARP, where there is no duplicate address detection)."""
+        value = int(source)
         if source.version == 4:
-            return source in _IPV4_LOOPBACK or source in self.held.v4_ips
-        return link.noarp and source in link.v6_ips
+            return value >> 24 == 127 or value in self.held.v4_ips
+        return link.noarp and value in link.v6_ips
 
     def _v6_route(self, number: int, link: _Link, path: str, route: Any, flags: int) -> bool:
         if not link.ipv6:
@@ -875,7 +937,9 @@ class _Kernel:
         if gateway is None:
             return True
         where = f"{path}.gateway"
-        if gateway in self.held.v6_ips and (gateway not in _LINK_LOCAL or gateway in link.v6_ips):
+        value = int(gateway)
+        link_local = _is_v6_link_local(value)
+        if value in self.held.v6_ips and (not link_local or value in link.v6_ips):
             self.refuse(
                 "kernel-gateway-unreachable",
                 where,
@@ -883,10 +947,10 @@ class _Kernel:
                 "use the address of a neighbor router, not one of the guest's",
             )
             return False
-        if gateway in _LINK_LOCAL:
+        if link_local:
             return True
         if flags & RTNH_F_ONLINK:
-            best = self._v6_lookup(gateway, None)
+            best = self._v6_lookup(value, None)
             if best is not None and best[0] != number:
                 self.refuse(
                     "kernel-gateway-unreachable",
@@ -895,7 +959,7 @@ class _Kernel:
                 )
                 return False
             return True
-        best = self._v6_lookup(gateway, number)
+        best = self._v6_lookup(value, number)
         if best is None or best[1]:
             self.refuse(
                 "kernel-gateway-unreachable",
@@ -906,14 +970,13 @@ class _Kernel:
             return False
         return True
 
-    def _v6_lookup(self, gateway: IPv6Address, number: int | None) -> tuple[int, bool] | None:
-        """The link and whether it has a gateway, of the route the kernel finds for
-        ``gateway`` in table main (on link ``number`` only, unless None): the most specific
-        one, the kernel's own prefix routes (metric 256) before the agent's (1024)."""
+    def _v6_lookup(self, value: int, number: int | None) -> tuple[int, bool] | None:
+        """The link and whether it has a gateway, of the route the kernel finds for the
+        gateway ``value`` in table main (on link ``number`` only, unless None): the most
+        specific one, the kernel's own prefix routes (metric 256) before the agent's (1024)."""
         held = self.held
-        value = int(gateway)
         for length in sorted(self.route_lengths[6] | held.v6_lengths, reverse=True):
-            masked = value >> (128 - length) << (128 - length)
+            masked = _v6_network(value, length)
             key = (6, masked, length)
             if number is None:
                 if key in held.v6_prefix_links:
@@ -921,8 +984,8 @@ class _Kernel:
             elif key in held.link_v6_prefixes[number]:
                 return number, False
             route = self.routes.get((6, masked, length, False))
-            if route is not None and (number is None or route.link == number):
-                return route.link, route.gateway
+            if route is not None and (number is None or route[0] == number):
+                return route[0], route[1]
         return None
 
     def _v4_route(self, number: int, path: str, route: Any, flags: int, scope: int) -> bool:
@@ -960,8 +1023,8 @@ class _Kernel:
                 )
                 return False
             return True
-        name = {RT_SCOPE_LINK: "link", RT_SCOPE_HOST: "host"}.get(scope)
         if scope == RT_SCOPE_HOST or (scope == RT_SCOPE_LINK and flags & RTNH_F_ONLINK):
+            name = "host" if scope == RT_SCOPE_HOST else "link"
             where = f"{path}.gateway" if scope == RT_SCOPE_HOST else f"{path}.scope"
             self.refuse(
                 "kernel-gateway-scope",
@@ -970,19 +1033,19 @@ class _Kernel:
                 + (" with RTNH_F_ONLINK" if scope == RT_SCOPE_LINK else ""),
             )
             return False
-        where = f"{path}.gateway"
+        value = int(gateway)
+        held = self.held
         if flags & RTNH_F_ONLINK:
             if (
-                gateway in self.held.v4_ips
-                or gateway in self.held.v4_broadcasts
-                or gateway in _IPV4_MULTICAST
-                or gateway in _IPV4_LOOPBACK
-                or gateway in _IPV4_ZERO
-                or gateway == _IPV4_BROADCAST
+                value in held.v4_ips
+                or value in held.v4_broadcasts
+                or value >> 28 == 0xE  # multicast, 224.0.0.0/4
+                or value >> 24 in (0, 127)  # 0.0.0.0/8, loopback
+                or value == V4_ALL
             ):
                 self.refuse(
                     "kernel-gateway-unreachable",
-                    where,
+                    f"{path}.gateway",
                     f"gateway {ip_text(gateway)} with RTNH_F_ONLINK is a local, broadcast or "
                     "multicast address",
                     "use the address of a neighbor router",
@@ -990,46 +1053,48 @@ class _Kernel:
                 return False
             return True
         host_only = scope == RT_SCOPE_LINK  # the gateway must then be a host route
-        if gateway in self.held.link_v4_ips[number]:
+        if value in held.link_v4_ips[number]:
             return True
-        if not host_only and gateway in self.held.link_broadcasts[number]:
+        if not host_only and value in held.link_broadcasts[number]:
             self.refuse(
                 "kernel-gateway-unreachable",
-                where,
+                f"{path}.gateway",
                 f"gateway {ip_text(gateway)} is a broadcast address of the link",
                 "use the address of a neighbor router",
             )
             return False
-        value = int(gateway)
-        masked = [
-            (value >> (32 - length) << (32 - length), length)
-            for length in self.route_lengths[4] | self.held.v4_lengths
-        ]
-        covered = any(
-            route is not None
-            and route.link == number
-            and not route.gateway
-            and route.scope >= (RT_SCOPE_HOST if host_only else RT_SCOPE_LINK)
-            for route in (self.routes.get((4, *prefix, False)) for prefix in masked)
-        ) or (
-            not host_only and any(prefix in self.held.link_v4_prefixes[number] for prefix in masked)
-        )
-        if covered:
+        if self._covered(number, value, host_only):
             return True
         if host_only:
             self.refuse(
                 "kernel-gateway-scope",
-                where,
+                f"{path}.gateway",
                 f"gateway {ip_text(gateway)} on a route of link scope, and no host route of "
                 "the link covers it",
             )
         else:
             self.refuse(
                 "kernel-gateway-unreachable",
-                where,
+                f"{path}.gateway",
                 self._unreachable(gateway),
                 self.unreachable_fix,
             )
+        return False
+
+    def _covered(self, number: int, value: int, host_only: bool) -> bool:
+        """Whether a route of link ``number`` without gateway, of link scope or narrower (host
+        scope only, if ``host_only``), or (unless ``host_only``) one of the link's address
+        prefixes covers the IPv4 address ``value``."""
+        routes = self.routes
+        narrowest = RT_SCOPE_HOST if host_only else RT_SCOPE_LINK
+        prefixes = self.held.link_v4_prefixes[number]
+        for length in self.route_lengths[4] | self.held.v4_lengths:
+            masked = _v4_network(value, length)
+            route = routes.get((4, masked, length, False))
+            if route is not None and route[0] == number and not route[1] and route[2] >= narrowest:
+                return True
+            if not host_only and (masked, length) in prefixes:
+                return True
         return False
 
     def _unreachable(self, gateway: Address) -> str:
@@ -1041,9 +1106,8 @@ class _Kernel:
         return f"scope {route.scope}{shown}"
 
 
-_LINK_LOCAL_ROUTE = IPv6Network("fe80::/64")
-_DEFAULT_V4 = IPv4Network("0.0.0.0/0")
-_DEFAULT_V6 = IPv6Network("::/0")
+_LINK_LOCAL_ROUTE_KEY = (6, int(IPv6Address("fe80::")), 64)
+"""fe80::/64, the prefix route the kernel makes on every link with IPv6."""
 _LAST: list[tuple[Context, _Kernel]] = []
 
 
@@ -1054,11 +1118,6 @@ def _kernel(context: Context) -> _Kernel:
     kernel = _Kernel(context)
     _LAST[:] = [(context, kernel)]
     return kernel
-
-
-def _key(network: Network) -> tuple[int, int, int]:
-    """A network as its family, address and prefix length, for lookups by prefix."""
-    return network.version, int(network.network_address), network.prefixlen
 
 
 def _refused(rule: str) -> Finder:
