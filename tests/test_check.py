@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from danmodel.check import RULES, Finding, ProfileRejectedError, Severity, check, check_file
 
@@ -1217,3 +1219,63 @@ def test_path_map_maps_through_the_longest_recorded_prefix() -> None:
     assert paths.to_document("$.devices[1]") == "$.devices[1]"
     assert paths.to_config("$.Devices[0]['A.b[1]']") == "$.devices[0]['a.b[1]']"
     assert paths.to_config("$") == "$"
+
+
+_PATH_PIECES = [
+    "$",
+    "$.devices",
+    "$.devices[",
+    "$.devices[]",
+    "$.devices['1']",
+    "$.devices[x]",
+    "[",
+    "]",
+    ".network_info.routes[",
+    ".gateway",
+    "['eth0']",
+    "['0x']",
+    "'",
+    "٣",  # a decimal digit outside ASCII: the order reads it as a number, as int() does
+    "²",  # a digit that is not decimal: text
+]
+
+
+_DEVICE_PATHS = st.builds(
+    "$.devices[{}]{}".format,
+    st.integers(0, 120),
+    st.sampled_from(["", ".name", ".network_info.routes[2].gateway", ".network_info.routes[10]"]),
+)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            _DEVICE_PATHS,
+            st.lists(
+                st.one_of(st.sampled_from(_PATH_PIECES), st.integers(0, 120).map(str)),
+                max_size=6,
+            ).map("".join),
+        ),
+        max_size=40,
+    )
+)
+@example(["$.devices[10].name", "$.devices[9].name", "$.devices[9]", "$.devices", "$"])
+def test_findings_are_sorted_with_indexes_compared_as_numbers(paths: list[str]) -> None:
+    """Document order: the path as text and numbers, every digit run read as a number
+    (``[10]`` after ``[9]``), ties kept in their order."""
+    import re
+
+    from danmodel.check.checker import _in_path_order
+
+    findings = [
+        Finding(rule=str(index), severity=Severity.INFO, path=path, message="m")
+        for index, path in enumerate(paths)
+    ]
+
+    def parts(path: str) -> list[object]:  # written independently of the checker's
+        pieces = re.split(r"(\d+)", path)
+        return [int(piece) if index % 2 else piece for index, piece in enumerate(pieces)]
+
+    expected = sorted(findings, key=lambda finding: parts(finding.path))
+    _in_path_order(findings)
+    assert findings == expected

@@ -35,10 +35,38 @@ __all__ = ["check", "check_file", "kernel_findings"]
 
 
 _NUMBER = re.compile(r"(\d+)")
+_DEVICE = "$.devices["
 
 
-def _path_order(finding: Finding) -> list[object]:
-    return [int(part) if part.isdigit() else part for part in _NUMBER.split(finding.path)]
+def _parts(path: str) -> list[object]:
+    """``path`` as text and numbers, alternately: indexes compare as numbers."""
+    parts: list[object] = _NUMBER.split(path)
+    parts[1::2] = map(int, parts[1::2])  # type: ignore[arg-type]
+    return parts
+
+
+def _in_path_order(findings: list[Finding]) -> None:
+    """Sort ``findings`` by the :func:`_parts` of their paths, in place (stable).
+
+    Most paths are ``$.devices[N]`` followed by one of a few tails, the same
+    for every device: each tail is split once.
+    """
+    tails: dict[str, list[object]] = {}
+
+    def order(finding: Finding) -> list[object]:
+        path = finding.path
+        if path.startswith(_DEVICE):
+            close = path.find("]", len(_DEVICE))
+            number = path[len(_DEVICE) : close]
+            if close > 0 and number.isdecimal():
+                tail = path[close:]
+                parts = tails.get(tail)
+                if parts is None:
+                    parts = tails[tail] = _parts(tail)
+                return [_DEVICE, int(number), *parts]
+        return _parts(path)
+
+    findings.sort(key=order)
 
 
 def _run(
@@ -110,7 +138,8 @@ def check(
         findings = _run(Context(profile=chosen, config=document), config_rules)
         if kernel:
             findings += kernel_findings(document, chosen)
-        return sorted(findings, key=_path_order)
+        _in_path_order(findings)
+        return findings
     if not isinstance(document, (str, bytes, bytearray)):
         raise TypeError(
             f"expected a DanConfig, JSON text or bytes, found {type(document).__name__}"
@@ -139,7 +168,7 @@ def check(
             attrs.evolve(finding, path=raw.to_document(finding.path))
             for finding in kernel_findings(raw.config, chosen)
         ]
-    findings.sort(key=_path_order)
+    _in_path_order(findings)
     return _positioned(findings, raw.text, raw.unique_keys)
 
 
