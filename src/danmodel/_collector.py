@@ -8,7 +8,8 @@ __all__ = ["collector_paused"]
 
 
 class _CollectorPaused:
-    """Pauses Python's cyclic garbage collector while a document is read.
+    """Pauses Python's cyclic garbage collector while a document is read (also for the whole
+    of a ``check``, and while the store holds a sandbox's lock).
 
     Reading builds a tree of new objects without cycles; with the collector
     on, the collections its allocations set off walk every young object again

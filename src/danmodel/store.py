@@ -34,6 +34,7 @@ from typing import Literal, cast
 import attrs
 
 from . import _files
+from ._collector import collector_paused
 from ._fields import IFNAME
 from .check.profiles import Profile, profile
 from .codec import MAX_DOCUMENT_BYTES, dumps, loads
@@ -679,7 +680,10 @@ class DanStore:
             os.close(lock_fd)
         try:
             _sweep(dir_fd, sandbox_id)
-            yield
+            # What is done under the lock reads, builds and writes a whole file: a large one
+            # is millions of objects and no cycles, which a collection would walk again.
+            with collector_paused():
+                yield
         finally:
             try:
                 os.stat(path.name, dir_fd=dir_fd, follow_symlinks=False)

@@ -132,6 +132,18 @@ def check(
     :func:`kernel_findings`.
     """
     chosen = profile(runtime)
+    # Checking a large document makes millions of objects that live until it returns, and no
+    # cycles: a collection would walk them all again (see danmodel._collector).
+    with collector_paused():
+        return _check(document, chosen, source, kernel)
+
+
+def _check(
+    document: v1.DanConfig | v2.DanConfig | str | bytes | bytearray,
+    chosen: Profile,
+    source: str | None,
+    kernel: bool,
+) -> list[Finding]:
     rules = [rule for rule in RULES if rule.applies_to(chosen)]
     if isinstance(document, (v1.DanConfig, v2.DanConfig)):
         config_rules = [rule for rule in rules if rule.reads == "config"]
