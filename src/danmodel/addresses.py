@@ -52,7 +52,8 @@ __all__ = [
     "parse_neighbor_ip",
     "parse_network",
 ]
-# Also for danmodel's own modules: ip_text, network_text, text_functions, fast_paths_agree.
+# Also for danmodel's own modules: ip_text, network_text, text_functions, fast_paths_agree,
+# fastest.
 
 IPAddress: TypeAlias = IPv4Address | IPv6Address
 IPInterface: TypeAlias = IPv4Interface | IPv6Interface
@@ -722,3 +723,135 @@ def parse_neighbor_ip(text: str) -> IPAddress | IPInterface:
     if type(text) is str and "/" in text:
         return parse_interface(text)
     return parse_ip(text)
+
+
+# --- the parsers of generated readers ---------------------------------------------------------
+#
+# The fast readers (danmodel._fast_reader) are generated once a process has read a few
+# documents: it reads many. They take these instead of the parsers above: the same results
+# and errors once the self-check has passed (the test suite holds them to it), in one
+# function each, without the calls through the rebindable helpers.
+
+_from_bytes = int.from_bytes
+
+
+def _fast_parse_ip(text: str) -> IPAddress:
+    """:func:`parse_ip` when the fast constructors are in use."""
+    if type(text) is str:
+        try:
+            packed = _inet_pton(_AF_INET6 if ":" in text else _AF_INET, text)  # type: ignore[misc]
+        except (OSError, ValueError):
+            pass
+        else:
+            address: Any
+            if len(packed) == 4:
+                address = _new(IPv4Address)
+                address._ip = _from_bytes(packed, "big")
+                return address  # type: ignore[no-any-return]
+            address = _new(IPv6Address)
+            address._ip = _from_bytes(packed, "big")
+            address._scope_id = None
+            return address  # type: ignore[no-any-return]
+    return _parse_ip(text)
+
+
+def _fast_parse_interface(text: str) -> IPInterface:
+    """:func:`parse_interface` when the fast constructors are in use."""
+    if type(text) is str:
+        address_text, _, prefix_text = text.partition("/")
+        if ":" in address_text:
+            prefix = _V6_PREFIXES.get(prefix_text)
+            if prefix is not None:
+                try:
+                    packed = _inet_pton(_AF_INET6, address_text)  # type: ignore[misc]
+                except (OSError, ValueError):
+                    pass
+                else:
+                    return _fast_v6_interface(_from_bytes(packed, "big"), prefix)
+        else:
+            prefix = _V4_PREFIXES.get(prefix_text)
+            if prefix is not None:
+                try:
+                    packed = _inet_pton(_AF_INET, address_text)  # type: ignore[misc]
+                except (OSError, ValueError):
+                    pass
+                else:
+                    # _fast_v4_interface, in line: the commonest address of a config.
+                    value = _from_bytes(packed, "big")
+                    netmask, mask = _V4_MASKS[prefix]
+                    network: Any = _new(IPv4Network)
+                    address: Any = _new(IPv4Address)
+                    address._ip = value & mask
+                    network.network_address = address
+                    network.netmask = netmask
+                    network._prefixlen = prefix
+                    if prefix >= 31:
+                        if prefix == 31:
+                            network.hosts = network.__iter__
+                        else:
+                            network.hosts = lambda: [IPv4Address(value)]
+                    interface: Any = _new(IPv4Interface)
+                    interface._ip = value
+                    interface.network = network
+                    interface.netmask = netmask
+                    interface._prefixlen = prefix
+                    return interface  # type: ignore[no-any-return]
+    return _parse_interface(text)
+
+
+def _fast_parse_network(text: str) -> IPNetwork:
+    """:func:`parse_network` when the fast constructors are in use."""
+    if type(text) is str:
+        address_text, _, prefix_text = text.partition("/")
+        if ":" in address_text:
+            prefix = _V6_PREFIXES.get(prefix_text)
+            if prefix is not None:
+                try:
+                    packed = _inet_pton(_AF_INET6, address_text)  # type: ignore[misc]
+                except (OSError, ValueError):
+                    pass
+                else:
+                    value = _from_bytes(packed, "big")
+                    if not value & _V6_ALL >> prefix:
+                        return _fast_v6_network(value, prefix, value)
+        else:
+            prefix = _V4_PREFIXES.get(prefix_text)
+            if prefix is not None:
+                try:
+                    packed = _inet_pton(_AF_INET, address_text)  # type: ignore[misc]
+                except (OSError, ValueError):
+                    pass
+                else:
+                    value = _from_bytes(packed, "big")
+                    if not value & _V4_ALL >> prefix:
+                        return _fast_v4_network(value, prefix, value)
+    return _parse_network(text)
+
+
+def _fast_parse_neighbor_ip(text: str) -> IPAddress | IPInterface:
+    """:func:`parse_neighbor_ip` when the fast constructors are in use."""
+    if type(text) is str and "/" in text:
+        return _fast_parse_interface(text)
+    return _fast_parse_ip(text)
+
+
+_FASTEST: dict[Callable[[str], object], Callable[[str], object]] = {
+    parse_ip: _fast_parse_ip,
+    parse_interface: _fast_parse_interface,
+    parse_network: _fast_parse_network,
+    parse_neighbor_ip: _fast_parse_neighbor_ip,
+}
+
+
+def fastest(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """The function a generated reader calls for ``parse``: the same results and errors.
+
+    Runs the self-check if it has not run yet (a process that generates
+    readers reads many documents); ``parse`` itself when it fails, or when
+    ``parse`` is not one of this module's parsers.
+    """
+    if FAST is None:
+        _choose()
+    if FAST:
+        return _FASTEST.get(parse, parse)
+    return parse
