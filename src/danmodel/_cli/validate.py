@@ -96,35 +96,54 @@ def validate_file(name: str, *, revision: int, lenient: bool) -> FileResult:
         data = read_input(name)
     except OSError as error:
         return FileResult.unreadable(file, error, devices=None)
-    caught: list[warnings.WarningMessage] = []
-    try:
-        if lenient:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", IgnoredKeysWarning)
-                config = loads(data, revision=revision, strict=False, source=file)
-        else:  # a strict read ignores nothing, so there is no warning to catch
+    if not lenient:  # a strict read ignores nothing, so there is no warning to catch
+        try:
             config = loads(data, revision=revision, strict=True, source=file)
-    except ValidationError as error:
-        problems = [Entry.of_problem(problem) for problem in error.errors]
-        return FileResult(
-            file=file,
-            status=EXIT_INVALID,
-            problems=tuple(problems),
-            source=data,
-            details={"devices": None},
-        )
+        except ValidationError as error:
+            return _invalid(file, data, error)
+        return _valid(file, data, revision, len(config.devices), ())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", IgnoredKeysWarning)
+        try:
+            config = loads(data, revision=revision, strict=False, source=file)
+        except ValidationError as error:
+            return _invalid(file, data, error)
     ignored = [
         Entry.of_problem(problem, severity="warning")
         for warning in caught
         if isinstance(warning.message, IgnoredKeysWarning)
         for problem in warning.message.ignored
     ]
-    count = len(config.devices)
+    return _valid(file, data, revision, len(config.devices), tuple(ignored))
+
+
+def _invalid(file: str, data: bytes, error: ValidationError) -> FileResult:
+    problems = [Entry.of_problem(problem) for problem in error.errors]
+    return FileResult(
+        file=file,
+        status=EXIT_INVALID,
+        problems=tuple(problems),
+        source=data,
+        details={"devices": None},
+    )
+
+
+_NOTES: dict[tuple[int, int], tuple[str]] = {}
+"""The note of a valid file, by revision and device count (the same text for most files)."""
+
+
+def _valid(
+    file: str, data: bytes, revision: int, count: int, ignored: tuple[Entry, ...]
+) -> FileResult:
+    notes = _NOTES.get((revision, count))
+    if notes is None:
+        note = f"valid (revision {revision}, {count} device{'s' * (count != 1)})"
+        notes = _NOTES.setdefault((revision, count), (note,)) if count < 64 else (note,)
     return FileResult(
         file=file,
         status=EXIT_OK,
-        problems=tuple(ignored),
+        problems=ignored,
         source=data,
-        notes=(f"valid (revision {revision}, {count} device{'s' * (count != 1)})",),
+        notes=notes,
         details={"devices": count},
     )
