@@ -255,7 +255,7 @@ def _object_source(cls: type, tag: str | None) -> tuple[str, dict[str, Any]]:
     }
     lines = [
         "def read_object(value):",
-        "    if type(value) is not dict or not value.keys() <= allowed:",
+        "    if type(value) is not dict or not allowed.issuperset(value):",
         "        raise Invalid",
         "    instance = new(cls)",
         "    get = value.get",
