@@ -324,6 +324,20 @@ def _loads(
 ) -> AnyConfig:
     text = _text.decode_text(data, source)
     parsed = _text.parse(text, source)
+    root = _ROOTS.get(revision) if type(revision) is int else None
+    if root is not None and type(parsed.value) is not list:
+        # What _read does for a config of a revision already known, without finding its root.
+        known: AnyConfig = read_or_raise(
+            parsed.value,
+            root,
+            strict=strict,
+            source=source,
+            irregular=parsed.irregular,
+            stacklevel=stacklevel - 1,  # one frame fewer than through _read
+            notes=_device_root,
+            text=text,
+        )
+        return known
     config: AnyConfig = _read(
         parsed.value,
         revision=revision,
