@@ -40,13 +40,15 @@ def _tree(root: Path) -> None:
     (root / "m" / "up").symlink_to("..")
 
 
-@pytest.mark.parametrize("glob", ["*.json", "*", "*.dan", "f*", "[a-c]*"])
-def test_the_walk_lists_what_os_walk_and_isfile_list(tmp_path: Path, glob: str) -> None:
+@pytest.mark.parametrize("slash", ["", "/", "//"])
+@pytest.mark.parametrize("glob", ["*.json", "*", "*.dan", "f*", "[a-c]*", "?.json", "[!a]*"])
+def test_the_walk_lists_what_os_walk_and_isfile_list(tmp_path: Path, glob: str, slash: str) -> None:
     _tree(tmp_path)
-    expected = _by_os_walk(str(tmp_path), glob)
+    top = str(tmp_path) + slash
+    expected = _by_os_walk(top, glob)
     reporter = Reporter("validate", quiet=True)
-    assert list(each_file([str(tmp_path)], glob, reporter)) == expected
-    assert reporter.directories == [{"path": str(tmp_path), "glob": glob, "files": len(expected)}]
+    assert list(each_file([top], glob, reporter)) == expected
+    assert reporter.directories == [{"path": top, "glob": glob, "files": len(expected)}]
 
 
 def test_an_unreadable_subdirectory_is_skipped_as_os_walk_skips_it(tmp_path: Path) -> None:

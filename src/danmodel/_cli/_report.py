@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import Problem
@@ -271,9 +272,11 @@ def _walk(top: str, glob: str, found: list[str]) -> None:
     (no ``stat`` of each file, unless it is a link): a FIFO or device found
     by a walk is never opened.
     """
+    matches = re.compile(translate(glob)).match  # what fnmatchcase does, compiled once
     pending = [top]
     while pending:
         directory = pending.pop()
+        prefix = directory if directory.endswith("/") else directory + "/"  # os.path.join
         files: list[tuple[str, os.DirEntry[str]]] = []
         directories: list[str] = []
         try:
@@ -286,7 +289,7 @@ def _walk(top: str, glob: str, found: list[str]) -> None:
                     if is_directory:
                         if not entry.is_symlink():
                             directories.append(entry.name)
-                    elif fnmatchcase(entry.name, glob):
+                    elif matches(entry.name) is not None:
                         files.append((entry.name, entry))
         except OSError:  # as os.walk: a directory that cannot be read gives nothing
             continue
@@ -297,9 +300,9 @@ def _walk(top: str, glob: str, found: list[str]) -> None:
             except OSError:
                 regular = False
             if regular:
-                found.append(os.path.join(directory, name))
+                found.append(prefix + name)
         directories.sort(reverse=True)  # popped last first: walked in name order
-        pending += [os.path.join(directory, name) for name in directories]
+        pending += [prefix + name for name in directories]
 
 
 def _first(item: tuple[str, object]) -> str:

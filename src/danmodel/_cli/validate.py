@@ -143,7 +143,7 @@ def _valid(
         file=file,
         status=EXIT_OK,
         problems=ignored,
-        source=data,
+        source=data if ignored else None,  # the reporter places problems in it, if any
         notes=notes,
         details={"devices": count},
     )
