@@ -1279,3 +1279,76 @@ def test_findings_are_sorted_with_indexes_compared_as_numbers(paths: list[str]) 
     expected = sorted(findings, key=lambda finding: parts(finding.path))
     _in_path_order(findings)
     assert findings == expected
+
+
+@given(
+    st.text(max_size=8),
+    st.sampled_from(Severity),
+    st.text(max_size=8),
+    st.text(max_size=8),
+    st.none() | st.text(max_size=8),
+    st.none() | st.integers(1, 10**6),
+    st.none() | st.integers(1, 10**6),
+)
+def test_new_finding_is_the_finding_the_constructor_makes(
+    rule: str,
+    severity: Severity,
+    path: str,
+    message: str,
+    fix: str | None,
+    line: int | None,
+    column: int | None,
+) -> None:
+    import attrs
+
+    from danmodel.check import findings
+
+    assert findings._FIELDS == tuple(field.name for field in attrs.fields(Finding))
+    made = findings.new_finding(rule, severity, path, message, fix, line, column)
+    expected = Finding(
+        rule=rule, severity=severity, path=path, message=message, fix=fix, line=line, column=column
+    )
+    assert type(made) is Finding
+    assert made == expected
+    assert hash(made) == hash(expected)
+    assert repr(made) == repr(expected)
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.path = "$"  # type: ignore[misc]
+
+
+_MAP_PATHS = st.lists(
+    st.sampled_from([".a", ".b", "[0]", "[1]", "['x.y[2]']", ".A"]), min_size=0, max_size=4
+).map(lambda steps: "$" + "".join(steps))
+
+
+@given(
+    st.lists(
+        st.tuples(st.booleans(), _MAP_PATHS, _MAP_PATHS),
+        max_size=30,
+    )
+)
+def test_path_map_remembers_prefixes_only_until_the_next_addition(
+    operations: list[tuple[bool, str, str]],
+) -> None:
+    """Adds and lookups in any order give what the longest recorded prefix gives."""
+    from danmodel.check.facts import PathMap, prefixes
+
+    paths = PathMap()
+    to_document: dict[str, str] = {}
+    to_config: dict[str, str] = {}
+
+    def through(table: dict[str, str], path: str) -> str:
+        for prefix in prefixes(path):  # longest first
+            if prefix in table:
+                return table[prefix] + path[len(prefix) :]
+        return path
+
+    for adding, first, second in operations:
+        if adding:
+            paths.add(first, second)
+            if first != second:
+                to_document[first] = second
+                to_config[second] = first
+        else:
+            assert paths.to_document(first) == through(to_document, first)
+            assert paths.to_config(second) == through(to_config, second)

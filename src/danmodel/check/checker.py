@@ -26,8 +26,8 @@ from .._fields import MAX_PROBLEMS
 from .._positions import locate
 from ..errors import ValidationError
 from . import facts as _facts
-from .facts import Fact, prefixes
-from .findings import Finding
+from .facts import Fact, prefixes, same_path
+from .findings import Finding, new_finding
 from .profiles import Profile, profile
 from .rules import RULES, Context, Rule, Severity
 
@@ -86,23 +86,26 @@ def _findings(
     mapped: Callable[[str], str] | None,
     unset: Collection[str],
 ) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
+    add = findings.append
     for rule in rules:
+        mapping = mapped if rule.reads == "config" and mapped is not same_path else None
+        rule_id, severity, behaviour, rule_fix = rule.id, rule.severity, rule.behaviour, rule.fix
         for hit in rule.find(context):
             path = hit.path
-            if rule.reads == "config" and mapped is not None:
-                path = mapped(path)
+            if mapping is not None:
+                path = mapping(path)
                 if unset and any(prefix in unset for prefix in prefixes(path)):
                     continue  # a default put in place of a value danmodel cannot read
-            findings.append(
-                Finding(
-                    rule=rule.id,
-                    severity=rule.severity,
-                    path=path,
-                    message=f"{hit.found}: {rule.behaviour}",
-                    fix=hit.fix or rule.fix,
-                    line=hit.line,
-                    column=hit.column,
+            add(
+                new_finding(
+                    rule_id,
+                    severity,
+                    path,
+                    f"{hit.found}: {behaviour}",
+                    hit.fix or rule_fix,
+                    hit.line,
+                    hit.column,
                 )
             )
     return findings

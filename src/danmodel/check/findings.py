@@ -45,6 +45,35 @@ class Finding:
         return data
 
 
+_FIELDS = ("rule", "severity", "path", "message", "fix", "line", "column")
+_SET = tuple(Finding.__dict__[name].__set__ for name in _FIELDS)
+"""The slots of :class:`Finding`, set directly: what its frozen ``__init__`` does, at half
+the cost, for the tens of thousands of findings of a large check (a test holds the two
+equal, field for field)."""
+
+
+def new_finding(
+    rule: str,
+    severity: Severity,
+    path: str,
+    message: str,
+    fix: str | None,
+    line: int | None,
+    column: int | None,
+) -> Finding:
+    """``Finding(rule=rule, severity=severity, ...)``, made faster (see :data:`_SET`)."""
+    finding: Finding = object.__new__(Finding)
+    set_rule, set_severity, set_path, set_message, set_fix, set_line, set_column = _SET
+    set_rule(finding, rule)
+    set_severity(finding, severity)
+    set_path(finding, path)
+    set_message(finding, message)
+    set_fix(finding, fix)
+    set_line(finding, line)
+    set_column(finding, column)
+    return finding
+
+
 class ProfileRejectedError(ValidationError):
     """The runtime of a profile would reject a config: :attr:`findings` are the errors."""
 

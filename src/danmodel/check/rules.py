@@ -21,7 +21,7 @@ from ipaddress import (
     ip_address,
     ip_network,
 )
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import attrs
 
@@ -69,9 +69,10 @@ class Severity(enum.Enum):
         return self.value
 
 
-@attrs.frozen
-class Hit:
-    """Where a rule found its input: a path, what is there, and a fix for this case."""
+class Hit(NamedTuple):
+    """Where a rule found its input: a path, what is there, and a fix for this case.
+
+    A named tuple: a large check makes one per finding, tens of thousands."""
 
     path: str
     found: str
@@ -312,10 +313,13 @@ def _neighbor_ip(plain: bool) -> Finder:
                 continue
             has_prefix = isinstance(address, (IPv4Interface, IPv6Interface))
             if has_prefix and plain:
+                text = ip_text(address)
                 yield Hit(
                     f"{path}.ip_address",
-                    f"neighbor address {ip_text(address)!r} has a prefix",
-                    f'write "{ip_text(address.ip)}", as dumps(config, profile="go-runtime") does',
+                    f"neighbor address {text!r} has a prefix",
+                    # the IP's text is the interface's up to its "/"
+                    f'write "{text.partition("/")[0]}", as dumps(config, profile="go-runtime") '
+                    "does",
                 )
             elif not has_prefix and not plain:
                 width = 32 if address.version == 4 else 128
