@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -10,9 +11,12 @@ from hypothesis import strategies as st
 
 import danmodel
 from danmodel import strategies
-from danmodel._fields import FAILED
-from danmodel._reader import read
+from danmodel._fields import FAILED, FAST_ITEMS, Reader
+from danmodel._paths import join
+from danmodel._reader import _plain_reader, read
 from danmodel.check import facts
+from test_reader_items import _padding
+from test_schema_agreement import mutated_documents
 
 
 def _detailed(document: object, *, go: bool) -> tuple[object, list[facts.Fact]]:
@@ -41,7 +45,7 @@ def _documents(draw: st.DrawFn) -> Any:
 def test_the_fast_path_gives_what_the_facts_reader_gives(document: Any, go: bool) -> None:
     text = json.dumps(document)
     fast = facts.read(text, None, go=go)
-    assert fast.to_document is facts._same_path  # it did take the fast path
+    assert fast.to_document is facts.same_path  # it did take the fast path
     config, detailed_facts = _detailed(json.loads(text), go=go)
     # guest_mac is drawn at random where it is missing: compare the rest
     assert [attrs_without_mac(d) for d in fast.config.devices] == [  # type: ignore[union-attr]
@@ -60,5 +64,113 @@ def attrs_without_mac(device: danmodel.DanDevice) -> tuple[object, ...]:
 def test_a_document_that_is_not_plainly_valid_takes_the_facts_reader() -> None:
     document: dict[str, list[object]] = {"devices": [], "Devices": []}
     raw = facts.read(json.dumps(document), None, go=True)
-    assert raw.to_document is not facts._same_path
+    assert raw.to_document is not facts.same_path
     assert [fact.kind for fact in raw.facts] == ["unknown-key"]
+
+
+# --- the observed read takes plain routes and neighbors fast --------------------------------
+
+
+def _document_paths(value: object, path: str = "$") -> list[str]:
+    """Every path of a JSON value, in document order."""
+    found = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _document_paths(item, join(path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _document_paths(item, f"{path}[{index}]")
+    return found
+
+
+@st.composite
+def _miscased(draw: st.DrawFn, document: Any) -> Any:
+    """``document`` with some keys spelled in another case, or their values null."""
+    for _ in range(draw(st.integers(0, 4))):
+        objects = [
+            value
+            for value in _values(document)
+            if isinstance(value, dict) and value and value is not document
+        ]
+        if not objects:
+            break
+        target = draw(st.sampled_from(objects))
+        key = draw(st.sampled_from(sorted(target)))
+        if draw(st.booleans()):
+            target[draw(st.sampled_from([key.title(), key.upper()]))] = target.pop(key)
+        else:
+            target[key] = None
+    return document
+
+
+def _values(value: object) -> list[object]:
+    found = [value]
+    if isinstance(value, dict):
+        for item in value.values():
+            found += _values(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _values(item)
+    return found
+
+
+@given(data=st.data(), go=st.booleans())
+def test_the_observed_read_of_plain_items_fast_notes_what_the_detailed_one_does(
+    data: st.DataObject, go: bool
+) -> None:
+    """Routes and neighbors that load as they are skip the observer: the value, problems,
+    facts (in order), unset values and path mappings stay those of the detailed read."""
+    document = data.draw(mutated_documents(2))
+    if isinstance(document, dict) and isinstance(document.get("devices"), list):
+        devices = document["devices"]
+        at = data.draw(st.integers(0, len(devices)))
+        document["devices"] = _padding(at) + devices + _padding(FAST_ITEMS)[at:]
+    document = data.draw(_miscased(document))
+    paths = _document_paths(document)
+    outcomes = []
+    for fast in (False, True):
+        reading = facts.RuntimeReading(go=go)
+        reader = Reader(
+            strict=False,
+            irregular=True,
+            observer=reading,
+            fast=_plain_reader(reading) if fast else None,
+        )
+        value = facts._ROOT.read(copy.deepcopy(document), "$", reader)
+        if value is not FAILED:  # a MAC is drawn at random where there is none to read
+            value = (value.netns, [attrs_without_mac(device) for device in value.devices])
+        config_paths = [reading.paths.to_config(path) for path in paths]
+        outcomes.append(
+            (
+                value,
+                reader.problems,
+                reading.facts,
+                reading.unset,
+                config_paths,
+                [reading.paths.to_document(path) for path in config_paths],
+            )
+        )
+    assert outcomes[1] == outcomes[0]
+
+
+def test_a_large_miscased_document_reads_its_routes_and_neighbors_fast() -> None:
+    """The Go runtime's case-insensitive keys in every device: the routes and neighbors,
+    spelled exactly, take the fast reader (the observer sees no route or neighbor)."""
+    document = {"devices": _padding(FAST_ITEMS)}
+    for device in document["devices"]:
+        device["Guest_Mac"] = device.pop("guest_mac")
+    seen: list[type] = []
+
+    class Watching(facts.RuntimeReading):
+        def entries(self, kind: Any, value: Any, path: str, tag: str | None) -> Any:
+            seen.append(kind.cls)
+            return super().entries(kind, value, path, tag)
+
+    reading = Watching(go=True)
+    outcome = read(document, facts._ROOT, strict=False, observer=reading)
+    assert outcome.value is not FAILED
+    assert danmodel.v2.DanDevice in seen
+    assert danmodel.v2.Route not in seen
+    assert danmodel.v2.Neighbor not in seen
+    unknown = [fact for fact in reading.facts if fact.kind == "unknown-key"]
+    assert [fact.text for fact in unknown] == ["Guest_Mac"] * FAST_ITEMS

@@ -104,6 +104,12 @@ class Observer:
     def not_an_object(self, kind: Field, value: object, path: str) -> None:
         """A value found where ``kind`` (an object) belongs."""
 
+    def reads_plainly(self, kind: Field) -> bool:
+        """Whether a value of ``kind`` that the fast reader accepts as it is (known keys
+        only, each once, every value valid) is read by the runtime as the model reads it,
+        with nothing to note: the reader may then take it without the observer."""
+        return False
+
 
 class _Missing:
     __slots__ = ()
@@ -125,11 +131,11 @@ class Reader:
     by its default so that the rest of the document can be read.
     ``irregular`` says the document holds duplicate keys or NaN somewhere, so
     that values the model does not read are still searched for them.
-    ``fast``, without an observer, gives for a kind a reader of plainly valid
-    values that returns :data:`FAILED` at the first doubt: every object, array
-    and array item is read by it first, and only what it gives up on in
-    detail, so that a large document with one problem costs about what a valid
-    one does.
+    ``fast`` gives for a kind a reader of plainly valid values that returns
+    :data:`FAILED` at the first doubt: every object, array and array item is
+    read by it first, and only what it gives up on in detail, so that a large
+    document with one problem costs about what a valid one does. With an
+    observer, only array items of the kinds it :meth:`~Observer.reads_plainly`.
     """
 
     __slots__ = ("fast", "ignored", "irregular", "observer", "omitted", "problems", "strict")
@@ -145,7 +151,7 @@ class Reader:
         self.strict = strict
         self.irregular = irregular
         self.observer = observer
-        self.fast = fast if observer is None else None
+        self.fast = fast
         self.problems: list[Problem] = []
         self.ignored: list[Problem] = []
         self.omitted = 0

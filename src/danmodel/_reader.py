@@ -75,6 +75,20 @@ def _item_reader(kind: Field) -> Callable[[object], object]:
     return found
 
 
+def _never(value: object) -> object:
+    return FAILED
+
+
+def _plain_reader(observer: Observer) -> Callable[[Field], Callable[[object], object]]:
+    """``Reader.fast`` for an observed read: the fast reader for the kinds the observer
+    reads plainly, none for the others."""
+
+    def fast(kind: Field) -> Callable[[object], object]:
+        return _item_reader(kind) if observer.reads_plainly(kind) else _never
+
+    return fast
+
+
 def read(
     value: object,
     root: Object,
@@ -86,7 +100,9 @@ def read(
     """Read ``value`` as ``root`` with the detailed reader; never raises for bad data."""
     # A large document is worth generating the fast readers for; a small one is read in detail.
     large = top_level_items(value) >= FAST_ITEMS
-    fast = _item_reader if observer is None and large else None
+    fast: Callable[[Field], Callable[[object], object]] | None = None
+    if large:
+        fast = _item_reader if observer is None else _plain_reader(observer)
     reader = Reader(strict=strict, irregular=irregular, observer=observer, fast=fast)
     with collector_paused():
         result = root.read(value, "$", reader)

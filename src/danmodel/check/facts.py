@@ -32,7 +32,16 @@ from ..addresses import parse_interface, parse_ip
 from ..errors import Problem
 from ..mac import MacAddress
 
-__all__ = ["Fact", "PathMap", "Raw", "RuntimeReading", "go_parse_mac", "prefixes", "read"]
+__all__ = [
+    "Fact",
+    "PathMap",
+    "Raw",
+    "RuntimeReading",
+    "go_parse_mac",
+    "prefixes",
+    "read",
+    "same_path",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -101,39 +110,60 @@ class PathMap:
 
     They differ where a key was matched case-insensitively or array entries
     were skipped; each such place is kept once, and a path is mapped through
-    its longest recorded ancestor (time: its depth).
+    its longest recorded ancestor (time: its depth). What each prefix maps to
+    is remembered until the next :meth:`add`, so the many paths of a large
+    check share the walk up their common prefixes.
     """
 
     def __init__(self) -> None:
         self._to_document: dict[str, str] = {}
         self._to_config: dict[str, str] = {}
+        self._document_memo: dict[str, str] = {}
+        self._config_memo: dict[str, str] = {}
 
     def add(self, config: str, document: str) -> None:
         if config != document:
             self._to_document[config] = document
             self._to_config[document] = config
+            if self._document_memo:
+                self._document_memo.clear()
+            if self._config_memo:
+                self._config_memo.clear()
 
     @staticmethod
-    def _through(table: dict[str, str], path: str) -> str:
+    def _through(table: dict[str, str], path: str, memo: dict[str, str]) -> str:
         if not table:
             return path
         # Longest prefix first, cut before each "." or "[": a cut inside a quoted key gives
         # text that is no path, hence in no table; every real prefix is among the cuts.
+        ends = []
         end = len(path)
+        mapped = None
         while end > 0:
-            mapped = table.get(path[:end])
+            prefix = path[:end]
+            mapped = table.get(prefix)
+            if mapped is None:
+                mapped = memo.get(prefix)
             if mapped is not None:
-                return mapped + path[end:]
+                break
+            ends.append(end)
             end = max(path.rfind(".", 0, end), path.rfind("[", 0, end))
-        return path
+        if mapped is None:  # no prefix is mapped: every one is its own
+            mapped, end = "", 0
+        for cut in reversed(ends):
+            memo[path[:cut]] = mapped + path[end:cut]
+        return mapped + path[end:]
 
     def to_document(self, path: str) -> str:
         """Where a place of the config is in the document."""
-        return self._through(self._to_document, path)
+        return self._through(self._to_document, path, self._document_memo)
 
     def to_config(self, path: str) -> str:
         """Where a place of the document is in the config."""
-        return self._through(self._to_config, path)
+        return self._through(self._to_config, path, self._config_memo)
+
+
+_PLAIN_CLASSES = (v2.Route, v2.Neighbor)
 
 
 class RuntimeReading(Observer):
@@ -143,6 +173,9 @@ class RuntimeReading(Observer):
         self.go = go
         self.facts: list[Fact] = []
         self.paths = PathMap()
+        self._config_paths: dict[str, str] = {"$": "$"}
+        """The config path of each object and array read so far, by document path: what
+        ``paths.to_config`` gives, kept as the reading goes down (see :meth:`_config_path`)."""
         self.unset: list[str] = []
         """Document paths of optional values danmodel could not read (defaults stand in)."""
 
@@ -189,15 +222,36 @@ class RuntimeReading(Observer):
             if self.go and old is not None and isinstance(old[0], dict) and isinstance(item, dict):
                 item = _merge(old[0], item)
             chosen[target] = (item, item_path, key)
-        config_path = self.paths.to_config(path)
+        config_path = self._config_path(path)
         renamed = config_path != path
         entries = []
+        config_paths = self._config_paths
         for name, (item, item_path, key) in chosen.items():
             if renamed or name != key:  # else the config's path is the document's
-                self.paths.add(join(config_path, name), item_path)
+                item_config_path = join(config_path, name)
+                self.paths.add(item_config_path, item_path)
+            else:
+                item_config_path = item_path
+            if type(item) is dict or type(item) is list or type(item) is DuplicateKeys:
+                config_paths[item_path] = item_config_path
             entries.append((name, item, item_path))
         self._object_facts(kind.cls, value, path)
         return entries
+
+    def _config_path(self, path: str) -> str:
+        """``paths.to_config(path)`` for an object or array being read, without walking the
+        path: its own, noted by the object above it, or its array's, plus its index (the
+        items of an array keep their indexes, but for ``ip_addresses``, which holds no
+        object or array)."""
+        found = self._config_paths.get(path)
+        if found is not None:
+            return found
+        head, bracket, index = path.rpartition("[")
+        if bracket and index[:-1].isdecimal() and index[-1:] == "]":
+            array = self._config_paths.get(head)
+            if array is not None:
+                return array + path[len(head) :]
+        return self.paths.to_config(path)
 
     def not_an_object(self, kind: Field, value: object, path: str) -> None:
         if isinstance(value, list):
@@ -211,6 +265,14 @@ class RuntimeReading(Observer):
 
     def unreadable(self, path: str) -> None:
         self.unset.append(path)
+
+    def reads_plainly(self, kind: Field) -> bool:
+        # A route or a neighbor the fast reader accepts has no unknown, miscased or
+        # duplicate key and no value a runtime reads its own way (each of those fails it),
+        # and a null in it reads as the default, as the Go runtime's zero value: both
+        # runtimes read it as the model does, with nothing to note. A renamed key above
+        # it maps its paths through the renamed prefix (PathMap).
+        return isinstance(kind, Object) and kind.cls in _PLAIN_CLASSES
 
     # --- values --------------------------------------------------------------------------
 
@@ -270,7 +332,7 @@ class RuntimeReading(Observer):
         if not isinstance(entries, list):
             return entries
         kept: list[object] = []
-        config_path = self.paths.to_config(path)
+        config_path = self._config_path(path)
         for index, entry in enumerate(entries):
             if type(entry) is str:
                 try:
@@ -329,7 +391,8 @@ class Raw:
 _ROOT = Object(v2.DanConfig)
 
 
-def _same_path(path: str) -> str:
+def same_path(path: str) -> str:
+    """The path map of a document the runtime reads as it is: every path is its own."""
     return path
 
 
@@ -356,7 +419,7 @@ def _read_plainly_valid(value: object) -> Raw | None:
         if "mtu" not in device["network_info"]["interface"]:
             mtu_path = f"{path}.network_info.interface.mtu"
             facts.append(Fact(kind="missing-key", path=mtu_path, text="mtu"))
-    return Raw(tuple(facts), config, (), (), _same_path)  # type: ignore[arg-type]
+    return Raw(tuple(facts), config, (), (), same_path)  # type: ignore[arg-type]
 
 
 def read(data: object, source: str | None, *, go: bool) -> Raw:
