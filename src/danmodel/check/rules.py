@@ -742,6 +742,11 @@ class _Kernel:
         """Routes of table main the kernel holds, by family, dest (integers), source prefix."""
         self.route_lengths: dict[int, set[int]] = {4: set(), 6: set()}
         """The prefix lengths of :attr:`routes` by family: the only lengths a lookup tries."""
+        self._v6_lengths: list[int] | None = None
+        """The lengths an IPv6 lookup tries, longest first (None: to be worked out again)."""
+        self._v4_cover_lengths: frozenset[int] = frozenset()
+        """The lengths of the IPv4 routes without gateway and of the links' prefixes: those
+        of every route that can cover a gateway. Routes without gateway go in first."""
         devices = list(context.devices())
         if self.profile.runtime == _GO:
             devices.sort(key=lambda pair: str(pair[1].name))  # the Go runtime sorts them
@@ -755,6 +760,7 @@ class _Kernel:
             self._neighbors(number, path, device)
         # The routes without gateway go in first, then those with one (docs/netlink.md).
         for with_gateway in (False, True):
+            self._v4_cover_lengths = frozenset(self.route_lengths[4] | self.held.v4_lengths)
             for number, (path, device) in enumerate(devices):
                 for index, route in enumerate(device.network_info.routes):
                     if (route.gateway is not None) is with_gateway:
@@ -910,7 +916,10 @@ class _Kernel:
         else:
             address, length = int(dest.network_address), dest.prefixlen
         self.routes[(family, address, length, specific)] = (number, gateway is not None, scope)
-        self.route_lengths[family].add(length)
+        lengths = self.route_lengths[family]
+        if length not in lengths:
+            lengths.add(length)
+            self._v6_lengths = None
 
     def _local_source(self, link: _Link, source: Address) -> bool:
         """Whether the kernel takes ``source`` as a route's preferred source: an IPv4 address
@@ -979,7 +988,12 @@ class _Kernel:
         gateway ``value`` in table main (on link ``number`` only, unless None): the most
         specific one, the kernel's own prefix routes (metric 256) before the agent's (1024)."""
         held = self.held
-        for length in sorted(self.route_lengths[6] | held.v6_lengths, reverse=True):
+        lengths = self._v6_lengths
+        if lengths is None:
+            lengths = self._v6_lengths = sorted(
+                self.route_lengths[6] | held.v6_lengths, reverse=True
+            )
+        for length in lengths:
             masked = _v6_network(value, length)
             key = (6, masked, length)
             if number is None:
@@ -1092,7 +1106,7 @@ class _Kernel:
         routes = self.routes
         narrowest = RT_SCOPE_HOST if host_only else RT_SCOPE_LINK
         prefixes = self.held.link_v4_prefixes[number]
-        for length in self.route_lengths[4] | self.held.v4_lengths:
+        for length in self._v4_cover_lengths:
             masked = _v4_network(value, length)
             route = routes.get((4, masked, length, False))
             if route is not None and route[0] == number and not route[1] and route[2] >= narrowest:
