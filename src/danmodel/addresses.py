@@ -730,7 +730,8 @@ def parse_neighbor_ip(text: str) -> IPAddress | IPInterface:
 # The fast readers (danmodel._fast_reader) are generated once a process has read a few
 # documents: it reads many. They take these instead of the parsers above: the same results
 # and errors once the self-check has passed (the test suite holds them to it), in one
-# function each, without the calls through the rebindable helpers.
+# function each, without the calls through the rebindable helpers. They build the objects
+# with the fast constructors the self-check compares with the standard ones.
 
 _from_bytes = int.from_bytes
 
@@ -743,15 +744,9 @@ def _fast_parse_ip(text: str) -> IPAddress:
         except (OSError, ValueError):
             pass
         else:
-            address: Any
             if len(packed) == 4:
-                address = _new(IPv4Address)
-                address._ip = _from_bytes(packed, "big")
-                return address  # type: ignore[no-any-return]
-            address = _new(IPv6Address)
-            address._ip = _from_bytes(packed, "big")
-            address._scope_id = None
-            return address  # type: ignore[no-any-return]
+                return _fast_v4_address(_from_bytes(packed, "big"))
+            return _fast_v6_address(_from_bytes(packed, "big"))
     return _parse_ip(text)
 
 
@@ -776,26 +771,7 @@ def _fast_parse_interface(text: str) -> IPInterface:
                 except (OSError, ValueError):
                     pass
                 else:
-                    # _fast_v4_interface, in line: the commonest address of a config.
-                    value = _from_bytes(packed, "big")
-                    netmask, mask = _V4_MASKS[prefix]
-                    network: Any = _new(IPv4Network)
-                    address: Any = _new(IPv4Address)
-                    address._ip = value & mask
-                    network.network_address = address
-                    network.netmask = netmask
-                    network._prefixlen = prefix
-                    if prefix >= 31:
-                        if prefix == 31:
-                            network.hosts = network.__iter__
-                        else:
-                            network.hosts = lambda: [IPv4Address(value)]
-                    interface: Any = _new(IPv4Interface)
-                    interface._ip = value
-                    interface.network = network
-                    interface.netmask = netmask
-                    interface._prefixlen = prefix
-                    return interface  # type: ignore[no-any-return]
+                    return _fast_v4_interface(_from_bytes(packed, "big"), prefix)
     return _parse_interface(text)
 
 
