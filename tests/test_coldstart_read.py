@@ -35,13 +35,13 @@ def test_a_pipe_written_in_pieces_is_read_to_its_end() -> None:
             for piece in pieces:
                 stream.write(piece)
 
-    writer = threading.Thread(target=write)
+    writer = threading.Thread(target=write, daemon=True)
     writer.start()
     try:
         got = read_file(f"/proc/self/fd/{reading}")
     finally:
-        writer.join()
-        os.close(reading)
+        os.close(reading)  # a writer still writing (a failed read) gets EPIPE
+        writer.join(timeout=10)
     assert got == b"".join(pieces)
 
 
@@ -56,10 +56,10 @@ def test_a_fifo_is_read_to_its_end(tmp_path: Path) -> None:
                 stream.write(data[start : start + 7000])
                 stream.flush()
 
-    writer = threading.Thread(target=write)
+    writer = threading.Thread(target=write, daemon=True)  # blocks in open() if never read
     writer.start()
     try:
         got = read_file(str(fifo))
     finally:
-        writer.join()
+        writer.join(timeout=10)
     assert got == data
