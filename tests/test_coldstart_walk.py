@@ -51,15 +51,48 @@ def test_the_walk_lists_what_os_walk_and_isfile_list(tmp_path: Path, glob: str, 
     assert reporter.directories == [{"path": top, "glob": glob, "files": len(expected)}]
 
 
-def test_an_unreadable_subdirectory_is_skipped_as_os_walk_skips_it(tmp_path: Path) -> None:
+class _Failing:
+    """``os.scandir`` of a directory that fails after its first entry."""
+
+    def __init__(self, path: str) -> None:
+        self._entries = _SCANDIR(path)
+        self._given = 0
+
+    def __enter__(self) -> _Failing:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._entries.close()
+
+    def __iter__(self) -> _Failing:
+        return self
+
+    def __next__(self) -> os.DirEntry[str]:
+        if self._given:
+            raise PermissionError(13, "Permission denied")
+        self._given += 1
+        return next(self._entries)
+
+
+_SCANDIR = os.scandir
+
+
+@pytest.mark.parametrize("how", ["at opening", "while listing"])
+def test_an_unreadable_subdirectory_is_skipped_as_os_walk_skips_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
     _tree(tmp_path)
-    locked = tmp_path / "c"
-    locked.chmod(0)
-    try:
-        if os.access(locked, os.R_OK):
-            pytest.skip("running as a user that reads any directory")
-        expected = _by_os_walk(str(tmp_path), "*.json")
-        got = list(each_file([str(tmp_path)], "*.json", Reporter("validate")))
-    finally:
-        locked.chmod(0o755)
-    assert got == expected
+    locked = {str(tmp_path / "c"), str(tmp_path / "m" / "deep")}
+
+    def scandir(path: str) -> object:
+        if os.fspath(path).rstrip("/") in locked:
+            if how == "at opening":
+                raise PermissionError(13, "Permission denied", path)
+            return _Failing(path)
+        return _SCANDIR(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    expected = _by_os_walk(str(tmp_path), "*.json")
+    assert str(tmp_path / "a.json") in expected
+    assert not any(path.startswith(tuple(locked)) for path in expected)
+    assert list(each_file([str(tmp_path)], "*.json", Reporter("validate"))) == expected
