@@ -750,57 +750,44 @@ def _fast_parse_ip(text: str) -> IPAddress:
     return _parse_ip(text)
 
 
+def _prefixed(text: object) -> tuple[bool, int, int] | None:
+    """``IP/PREFIX`` text as (IPv6?, the IP as an integer, the prefix length); None for
+    anything else (the standard parser then says what is wrong)."""
+    if type(text) is not str:
+        return None
+    address_text, _, prefix_text = text.partition("/")
+    v6 = ":" in address_text
+    prefix = (_V6_PREFIXES if v6 else _V4_PREFIXES).get(prefix_text)
+    if prefix is None:
+        return None
+    try:
+        packed = _inet_pton(_AF_INET6 if v6 else _AF_INET, address_text)  # type: ignore[misc]
+    except (OSError, ValueError):
+        return None
+    return v6, _from_bytes(packed, "big"), prefix
+
+
 def _fast_parse_interface(text: str) -> IPInterface:
     """:func:`parse_interface` when the fast constructors are in use."""
-    if type(text) is str:
-        address_text, _, prefix_text = text.partition("/")
-        if ":" in address_text:
-            prefix = _V6_PREFIXES.get(prefix_text)
-            if prefix is not None:
-                try:
-                    packed = _inet_pton(_AF_INET6, address_text)  # type: ignore[misc]
-                except (OSError, ValueError):
-                    pass
-                else:
-                    return _fast_v6_interface(_from_bytes(packed, "big"), prefix)
-        else:
-            prefix = _V4_PREFIXES.get(prefix_text)
-            if prefix is not None:
-                try:
-                    packed = _inet_pton(_AF_INET, address_text)  # type: ignore[misc]
-                except (OSError, ValueError):
-                    pass
-                else:
-                    return _fast_v4_interface(_from_bytes(packed, "big"), prefix)
+    found = _prefixed(text)
+    if found is not None:
+        v6, value, prefix = found
+        if v6:
+            return _fast_v6_interface(value, prefix)
+        return _fast_v4_interface(value, prefix)
     return _parse_interface(text)
 
 
 def _fast_parse_network(text: str) -> IPNetwork:
     """:func:`parse_network` when the fast constructors are in use."""
-    if type(text) is str:
-        address_text, _, prefix_text = text.partition("/")
-        if ":" in address_text:
-            prefix = _V6_PREFIXES.get(prefix_text)
-            if prefix is not None:
-                try:
-                    packed = _inet_pton(_AF_INET6, address_text)  # type: ignore[misc]
-                except (OSError, ValueError):
-                    pass
-                else:
-                    value = _from_bytes(packed, "big")
-                    if not value & _V6_ALL >> prefix:
-                        return _fast_v6_network(value, prefix, value)
-        else:
-            prefix = _V4_PREFIXES.get(prefix_text)
-            if prefix is not None:
-                try:
-                    packed = _inet_pton(_AF_INET, address_text)  # type: ignore[misc]
-                except (OSError, ValueError):
-                    pass
-                else:
-                    value = _from_bytes(packed, "big")
-                    if not value & _V4_ALL >> prefix:
-                        return _fast_v4_network(value, prefix, value)
+    found = _prefixed(text)
+    if found is not None:
+        v6, value, prefix = found
+        if v6:
+            if not value & _V6_ALL >> prefix:
+                return _fast_v6_network(value, prefix, value)
+        elif not value & _V4_ALL >> prefix:
+            return _fast_v4_network(value, prefix, value)
     return _parse_network(text)
 
 
