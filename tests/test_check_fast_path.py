@@ -136,7 +136,7 @@ def test_the_observed_read_of_plain_items_fast_notes_what_the_detailed_one_does(
             observer=reading,
             fast=_plain_reader(reading) if fast else None,
         )
-        value = facts._ROOT.read(copy.deepcopy(document), "$", reader)
+        value: Any = facts._ROOT.read(copy.deepcopy(document), "$", reader)
         if value is not FAILED:  # a MAC is drawn at random where there is none to read
             value = (value.netns, [attrs_without_mac(device) for device in value.devices])
         config_paths = [reading.paths.to_config(path) for path in paths]
