@@ -324,20 +324,6 @@ def _loads(
 ) -> AnyConfig:
     text = _text.decode_text(data, source)
     parsed = _text.parse(text, source)
-    root = _ROOTS.get(revision) if type(revision) is int else None
-    if root is not None and type(parsed.value) is not list:
-        # What _read does for a config of a revision already known, without finding its root.
-        known: AnyConfig = read_or_raise(
-            parsed.value,
-            root,
-            strict=strict,
-            source=source,
-            irregular=parsed.irregular,
-            stacklevel=stacklevel - 1,  # one frame fewer than through _read
-            notes=_device_root,
-            text=text,
-        )
-        return known
     config: AnyConfig = _read(
         parsed.value,
         revision=revision,
@@ -410,25 +396,19 @@ def read_file(path: str) -> bytes:
             return _read_stream(descriptor)
         if len(first) < _CHUNK:
             return first
-        chunks = [first]
-        total = len(first)
-        while total <= MAX_DOCUMENT_BYTES:
-            chunk = os.pread(descriptor, min(_CHUNK, MAX_DOCUMENT_BYTES + 1 - total), total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        os.lseek(descriptor, len(first), os.SEEK_SET)  # pread left the offset at 0
+        return _read_stream(descriptor, [first])
     except OSError:  # a directory: read it as open() would, to raise the same error
         return _bytes_of(_text.read_document(path)[0])
     finally:
         os.close(descriptor)
-    return b"".join(chunks)
 
 
-def _read_stream(descriptor: int) -> bytes:
-    """What is left of a pipe, FIFO or terminal, to its end (at most one past the limit)."""
-    chunks = []
-    total = 0
+def _read_stream(descriptor: int, chunks: list[bytes] | None = None) -> bytes:
+    """``chunks`` read so far, then what is left of the file, pipe, FIFO or terminal, to its
+    end (at most one byte past the limit in all)."""
+    chunks = [] if chunks is None else chunks
+    total = sum(len(chunk) for chunk in chunks)
     while total <= MAX_DOCUMENT_BYTES:
         chunk = os.read(descriptor, min(_CHUNK, MAX_DOCUMENT_BYTES + 1 - total))
         if not chunk:
