@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from types import MemberDescriptorType
-from typing import Any
 
 import attrs
 
@@ -15,6 +13,23 @@ __all__ = ["MacAddress"]
 
 _new = object.__new__
 _set = object.__setattr__
+
+
+def _octets_of(text: object) -> bytes | None:
+    """The octets of ``xx:xx:xx:xx:xx:xx`` text (hex, either case), or None.
+
+    Colons at the five places between octets, and twelve hex digits: with the
+    colons removed bytes.fromhex reads six octets from exactly those (it skips
+    white space, which then leaves fewer).
+    """
+    if type(text) is str and len(text) == 17 and text[2::3] == ":::::":
+        try:
+            octets = bytes.fromhex(text.replace(":", ""))
+        except ValueError:
+            return None
+        if len(octets) == 6:
+            return octets
+    return None
 
 
 def _six_octets(instance: object, attribute: attrs.Attribute[bytes], value: bytes) -> None:
@@ -38,18 +53,7 @@ class MacAddress:
     @classmethod
     def parse(cls, text: str) -> MacAddress:
         """Read ``xx:xx:xx:xx:xx:xx`` (hex, either case); raise ``ValueError`` otherwise."""
-        # Colons at the five places between octets, and twelve hex digits: with the
-        # colons removed bytes.fromhex reads six octets from exactly those (it skips
-        # white space, which then leaves fewer).
-        octets = None
-        if type(text) is str and len(text) == 17 and text[2::3] == ":::::":
-            try:
-                octets = bytes.fromhex(text.replace(":", ""))
-            except ValueError:
-                pass
-            else:
-                if len(octets) != 6:
-                    octets = None
+        octets = _octets_of(text)
         if octets is None:
             raise ValueError(
                 f"expected a MAC address of 6 hex octets separated by colons "
@@ -126,25 +130,15 @@ class MacAddress:
         return self.octets
 
 
-_fromhex = bytes.fromhex
-_octets_slot = MacAddress.__dict__.get("octets")
-_set_octets: Any = (
-    _octets_slot.__set__
-    if type(_octets_slot) is MemberDescriptorType
-    else lambda mac, octets: _set(mac, "octets", octets)
-)
+_set_octets = MacAddress.__dict__["octets"].__set__
+"""The ``octets`` slot, set as attrs sets a frozen field."""
 
 
 def parse_mac(text: str) -> MacAddress:
     """``MacAddress.parse(text)`` in one call, for the generated readers (same value and error)."""
-    if type(text) is str and len(text) == 17 and text[2::3] == ":::::":
-        try:
-            octets = _fromhex(text.replace(":", ""))
-        except ValueError:
-            pass
-        else:
-            if len(octets) == 6:
-                mac = _new(MacAddress)
-                _set_octets(mac, octets)
-                return mac
-    return MacAddress.parse(text)  # refuses it, with the message
+    octets = _octets_of(text)
+    if octets is None:
+        return MacAddress.parse(text)  # refuses it, with the message
+    mac = _new(MacAddress)
+    _set_octets(mac, octets)
+    return mac
