@@ -153,7 +153,7 @@ class _Decoder:
     from the pool, so concurrent parses never share the flag.
     """
 
-    __slots__ = ("irregular", "scan")
+    __slots__ = ("decode", "irregular")
 
     def __init__(self) -> None:
         self.irregular = False
@@ -170,28 +170,14 @@ class _Decoder:
             return NonFinite(token)
 
         decoder = json.JSONDecoder(object_pairs_hook=pairs_hook, parse_constant=constant_hook)
-        self.scan: Any = decoder.scan_once  # type: ignore[attr-defined]
+        self.decode = decoder.decode
 
 
 _DECODERS: list[_Decoder] = []
-_blank = json.decoder.WHITESPACE.match  # type: ignore[attr-defined]
-
 PAUSE_ABOVE: Final = 64 * 1024
 """Characters of text above which the collector is paused while it is parsed (see
 :mod:`danmodel._collector`): a smaller document allocates too little to set it off more
 than once."""
-
-
-def _decode(scan: Any, text: str) -> object:
-    """``json.JSONDecoder.decode``, with its scanner called here: the same value and errors."""
-    try:
-        value, end = scan(text, _blank(text, 0).end())
-    except StopIteration as stop:
-        raise json.JSONDecodeError("Expecting value", text, stop.value) from None
-    end = _blank(text, end).end()
-    if end != len(text):
-        raise json.JSONDecodeError("Extra data", text, end)
-    return value
 
 
 def parse(text: str, source: str | None) -> Parsed:
@@ -203,10 +189,10 @@ def parse(text: str, source: str | None) -> Parsed:
     decoder.irregular = False
     try:
         if len(text) <= PAUSE_ABOVE:
-            value = _decode(decoder.scan, text)
+            value = decoder.decode(text)
         else:
             with collector_paused():
-                value = _decode(decoder.scan, text)
+                value = decoder.decode(text)
     except json.JSONDecodeError as error:
         raise _fail(f"invalid JSON: {error.msg}", source, error.lineno, error.colno) from None
     except RecursionError:
