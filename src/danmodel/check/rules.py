@@ -151,10 +151,19 @@ class Context:
     @cached_property
     def _sending(self) -> list[bool]:
         """Whether the runtime sends each neighbor of :attr:`_neighbors`."""
+        return [sent for path, _ in self._devices for sent in self._device_sending[path]]
+
+    @cached_property
+    def _device_sending(self) -> dict[str, tuple[bool, ...]]:
+        """Whether the runtime sends each neighbor of a device, by the device's path."""
         sends = self.profile.sends_neighbor
-        return [
-            sends(neighbor, device.network_info.routes) for _, neighbor, device in self._neighbors
-        ]
+        return {
+            path: tuple(
+                sends(neighbor, device.network_info.routes)
+                for neighbor in device.network_info.neighbors
+            )
+            for path, device in self._devices
+        }
 
 
 Finder = Callable[[Context], Iterable[Hit]]
@@ -828,9 +837,10 @@ class _Kernel:
         link = self.links[number]
         broadcasts = self.held.link_broadcasts[number]
         entries: set[Address] = set()
+        sending = self.context._device_sending[path]
         for index, neighbor in enumerate(device.network_info.neighbors):
             ip = _neighbor_address(self.profile, neighbor)
-            if ip is None or not sent(self.profile, neighbor, device):
+            if ip is None or not sending[index]:
                 continue  # agent-neighbor-ip-missing and the runtime rules say why
             flags = neighbor.flags & 0xFF
             state = neighbor.state & 0xFFFF or int(NudState.PERMANENT)
