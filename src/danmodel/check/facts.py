@@ -110,16 +110,16 @@ class PathMap:
 
     They differ where a key was matched case-insensitively or array entries
     were skipped; each such place is kept once, and a path is mapped through
-    its longest recorded ancestor (time: its depth). What each prefix maps to
-    is remembered until the next :meth:`add`, so the many paths of a large
-    check share the walk up their common prefixes.
+    its longest recorded ancestor (time: its depth). What each config prefix
+    maps to is remembered until the next :meth:`add`, so the many findings of
+    a large check share the walk up their common prefixes. (The reader keeps
+    the config path of what it reads itself: :class:`RuntimeReading`.)
     """
 
     def __init__(self) -> None:
         self._to_document: dict[str, str] = {}
         self._to_config: dict[str, str] = {}
         self._document_memo: dict[str, str] = {}
-        self._config_memo: dict[str, str] = {}
 
     def add(self, config: str, document: str) -> None:
         if config != document:
@@ -127,11 +127,9 @@ class PathMap:
             self._to_config[document] = config
             if self._document_memo:
                 self._document_memo.clear()
-            if self._config_memo:
-                self._config_memo.clear()
 
     @staticmethod
-    def _through(table: dict[str, str], path: str, memo: dict[str, str]) -> str:
+    def _through(table: dict[str, str], path: str, memo: dict[str, str] | None = None) -> str:
         if not table:
             return path
         # Longest prefix first, cut before each "." or "[": a cut inside a quoted key gives
@@ -142,7 +140,7 @@ class PathMap:
         while end > 0:
             prefix = path[:end]
             mapped = table.get(prefix)
-            if mapped is None:
+            if mapped is None and memo is not None:
                 mapped = memo.get(prefix)
             if mapped is not None:
                 break
@@ -150,8 +148,9 @@ class PathMap:
             end = max(path.rfind(".", 0, end), path.rfind("[", 0, end))
         if mapped is None:  # no prefix is mapped: every one is its own
             mapped, end = "", 0
-        for cut in reversed(ends):
-            memo[path[:cut]] = mapped + path[end:cut]
+        if memo is not None:
+            for cut in reversed(ends):
+                memo[path[:cut]] = mapped + path[end:cut]
         return mapped + path[end:]
 
     def to_document(self, path: str) -> str:
@@ -160,7 +159,7 @@ class PathMap:
 
     def to_config(self, path: str) -> str:
         """Where a place of the document is in the config."""
-        return self._through(self._to_config, path, self._config_memo)
+        return self._through(self._to_config, path)
 
 
 _PLAIN_CLASSES = (v2.Route, v2.Neighbor)
