@@ -41,7 +41,6 @@ FORMATS = ("text", "json", "github")
 REPORT_VERSION = 1
 """The ``version`` of the JSON report; it changes only when a member changes meaning."""
 
-_new = object.__new__
 _STATUS_NAMES = {EXIT_OK: "ok", EXIT_INVALID: "invalid", EXIT_USAGE: "error"}
 _GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -191,20 +190,6 @@ class FileResult(_Record):
         self.notes = notes
         self.details = {} if details is None else details
         self.source = source
-
-    def _without_source(self, problems: tuple[Entry, ...]) -> FileResult:
-        """A copy with *problems* and no source: :meth:`replace`, written out (once per file)."""
-        if type(self) is not FileResult:
-            return self.replace(problems=problems, source=None)  # type: ignore[no-any-return]
-        copy = _new(FileResult)
-        copy.file = self.file
-        copy.status = self.status
-        copy.problems = problems
-        copy.error = self.error
-        copy.notes = self.notes
-        copy.details = self.details
-        copy.source = None
-        return copy
 
     @classmethod
     def unreadable(cls, file: str, error: OSError, **details: Any) -> FileResult:
@@ -369,7 +354,7 @@ class Reporter:
             problems = result.problems
             if self.format != "text" and problems:
                 problems = positioned(problems, result.source)
-            result = result._without_source(problems)
+            result = result.replace(problems=problems, source=None)
         self.results.append(result)
         if self.format == "text":
             self._text(result)
