@@ -860,6 +860,46 @@ def test_go_reads_a_key_in_another_case_and_the_fold_keeps_the_document_path() -
     ]
 
 
+@pytest.mark.parametrize(
+    ("key", "where"),
+    [
+        ("guest_mac", "$.devices[0]"),
+        ("mtu", f"{P_NI}.interface"),
+        ("ip_addresses", f"{P_NI}.interface"),
+    ],
+)
+def test_go_reads_a_miscased_key_as_present_and_runtime_rs_as_missing(key: str, where: str) -> None:
+    text = _edit(GO, (RAW, (f'"{key}"', f'"{key.upper()}"')))
+    go = _ids(check(text, "go-runtime"))
+    assert go == [("go-key-case", I, f"{where}.{key.upper()}")]
+    rs = {(f.rule, f.path) for f in check(text, "runtime-rs")}
+    assert (f"rs-{key.replace('_', '-')}-missing", f"{where}.{key}") in rs
+
+
+@pytest.mark.parametrize(
+    ("key", "rule", "where"),
+    [
+        ("guest_mac", "go-guest-mac-missing", "$.devices[0]"),
+        ("mtu", "go-mtu-missing", f"{P_NI}.interface"),
+        ("ip_addresses", "go-ip-addresses-missing", f"{P_NI}.interface"),
+    ],
+)
+def test_go_reads_a_null_as_the_zero_value_hence_missing(key: str, rule: str, where: str) -> None:
+    path = {"guest_mac": DEV, "mtu": IF, "ip_addresses": IF}[key] + key
+    for spelled in (key, key.title()):  # null in any letter case
+        text = _edit(GO, (path, None), (RAW, (f'"{key}"', f'"{spelled}"')))
+        found = [f for f in check(text, "go-runtime") if f.rule == rule]
+        assert [(f.path, f.message.split(":")[0]) for f in found] == [
+            (f"{where}.{key}", f'"{key}" is null')
+        ]
+
+
+def test_go_reads_miscased_devices_as_devices() -> None:
+    text = _edit(GO, (RAW, ('"devices"', '"DEVICES"')))
+    assert _ids(check(text, "go-runtime")) == [("go-key-case", I, "$.DEVICES")]
+    assert ("rs-devices-missing", E, "$.devices") in _ids(check(text, "runtime-rs"))
+
+
 def test_go_merges_duplicate_objects() -> None:
     # The first interface sets flags; the second does not: Go keeps flags 0x80.
     text = _edit(GO, (RAW, ('"interface": {', '"interface": {"flags": 128}, "interface": {')))

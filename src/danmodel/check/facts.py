@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
@@ -196,6 +196,7 @@ class RuntimeReading(Observer):
                 merged = all(isinstance(item, dict) for item in values)
                 self.fact("duplicate-key", join(path, key), key, str(count), merged)
         chosen: dict[str, tuple[object, str, str]] = {}
+        nulled: set[str] = set()
         for key, item in pairs:
             target = key
             if key == tag:
@@ -216,7 +217,9 @@ class RuntimeReading(Observer):
             item_path = path + suffix if suffix is not None else join(path, key)
             if self.go and item is None:
                 chosen.pop(target, None)  # Go leaves the zero value
+                nulled.add(target)
                 continue
+            nulled.discard(target)
             old = chosen.get(target)
             if self.go and old is not None and isinstance(old[0], dict) and isinstance(item, dict):
                 item = _merge(old[0], item)
@@ -234,7 +237,11 @@ class RuntimeReading(Observer):
             if type(item) is dict or type(item) is list or type(item) is DuplicateKeys:
                 config_paths[item_path] = item_config_path
             entries.append((name, item, item_path))
-        self._object_facts(kind.cls, value, path)
+        if self.go:  # the keys Go read, case folded, and which of them were null
+            self._object_facts(kind.cls, chosen.keys() | nulled, nulled, path)
+        else:
+            nulls = {key for key, item in value.items() if item is None}
+            self._object_facts(kind.cls, value.keys(), nulls, path)
         return entries
 
     def _config_path(self, path: str) -> str:
@@ -294,26 +301,38 @@ class RuntimeReading(Observer):
             return self._dest(value, path)
         return value
 
-    def _object_facts(self, cls: type, value: dict[str, Any], path: str) -> None:
-        """Missing keys whose absence a runtime reads its own way."""
-        if cls is v2.DanConfig and value.get("devices") is None:
-            fix = (
-                'put the device in a config: {"devices": [...]}'
-                if {"device", "network_info"} <= set(value)
-                else ""
-            )
-            self.fact("missing-key", join(path, "devices"), "devices", fix, flag="devices" in value)
-        elif cls is v2.DanDevice and "guest_mac" not in value:
-            self.fact("missing-key", join(path, "guest_mac"), "guest_mac")
+    def _object_facts(
+        self, cls: type, keys: Collection[str], nulls: Collection[str], path: str
+    ) -> None:
+        """Missing keys whose absence a runtime reads its own way.
+
+        ``keys`` are the keys the runtime read (for the Go runtime, matched without case)
+        and ``nulls`` those of them that were null. To runtime-rs a null ``guest_mac`` or
+        ``mtu`` is a value it refuses (``value-invalid``), not a missing one; to the Go
+        runtime a null leaves the zero value, as a missing key does.
+        """
+        if cls is v2.DanConfig:
+            if "devices" not in keys or "devices" in nulls:
+                fix = (
+                    'put the device in a config: {"devices": [...]}'
+                    if {"device", "network_info"} <= set(keys)
+                    else ""
+                )
+                flag = "devices" in nulls
+                self.fact("missing-key", join(path, "devices"), "devices", fix, flag=flag)
+        elif cls is v2.DanDevice:
+            if "guest_mac" not in keys or (self.go and "guest_mac" in nulls):
+                flag = "guest_mac" in nulls
+                self.fact("missing-key", join(path, "guest_mac"), "guest_mac", flag=flag)
         elif cls is Interface:
-            if "mtu" not in value:
-                self.fact("missing-key", join(path, "mtu"), "mtu")
-            if value.get("ip_addresses") is None:
+            if "mtu" not in keys or (self.go and "mtu" in nulls):
+                self.fact("missing-key", join(path, "mtu"), "mtu", flag="mtu" in nulls)
+            if "ip_addresses" not in keys or "ip_addresses" in nulls:
                 self.fact(
                     "missing-key",
                     join(path, "ip_addresses"),
                     "ip_addresses",
-                    flag="ip_addresses" in value,
+                    flag="ip_addresses" in nulls,
                 )
 
     def _mac(self, value: object, path: str) -> object:
