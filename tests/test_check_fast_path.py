@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 import danmodel
@@ -14,7 +15,7 @@ from danmodel import strategies
 from danmodel._fields import FAILED, FAST_ITEMS, Reader
 from danmodel._paths import join
 from danmodel._reader import _plain_reader, read
-from danmodel.check import facts
+from danmodel.check import check, facts
 from test_reader_items import _padding
 from test_schema_agreement import mutated_documents
 
@@ -174,3 +175,83 @@ def test_a_large_miscased_document_reads_its_routes_and_neighbors_fast() -> None
     assert danmodel.v2.Neighbor not in seen
     unknown = [fact for fact in reading.facts if fact.kind == "unknown-key"]
     assert [fact.text for fact in unknown] == ["Guest_Mac"] * FAST_ITEMS
+
+
+# --- the Go runtime's keys in another letter case, renamed before the fast reader -----------
+
+
+@st.composite
+def _with_keys_miscased(draw: st.DrawFn) -> Any:
+    """A valid document with some keys spelled in another letter case (never a null's key,
+    nor a device's "type", which the Go runtime matches exactly): what the folding path
+    takes."""
+    document = draw(_documents())
+    objects = [value for value in _values(document) if isinstance(value, dict) and value]
+    for target in draw(st.lists(st.sampled_from(objects), max_size=6)):
+        keys = [key for key, item in target.items() if item is not None and key.islower()]
+        keys = [key for key in keys if not (key == "type" and "tap_name" in keys)]
+        if not keys or (key := draw(st.sampled_from(keys))) == "type":
+            continue
+        spelled = draw(st.sampled_from([key.title(), key.upper(), key.capitalize()]))
+        if spelled != key:
+            # keep the key's place: the facts reader reads in document order
+            items = list(target.items())
+            target.clear()
+            target.update((spelled if name == key else name, item) for name, item in items)
+    return document
+
+
+@given(_with_keys_miscased())
+def test_the_folding_path_gives_what_the_facts_reader_gives(document: Any) -> None:
+    text = json.dumps(document)
+    folded = facts._read_folded(json.loads(text))
+    values = _values(document)
+    if not any(isinstance(value, dict) and not all(map(str.islower, value)) for value in values):
+        assert folded is None  # nothing to rename: the plain fast path's document
+        event("nothing renamed")
+        return
+    assert folded is not None
+    reading = facts.RuntimeReading(go=True)
+    outcome = read(json.loads(text), facts._ROOT, strict=False, observer=reading)
+    assert outcome.problems == []
+    assert folded.problems == ()
+    assert folded.unset == tuple(reading.unset) == ()
+    assert [attrs_without_mac(d) for d in folded.config.devices] == [  # type: ignore[union-attr]
+        attrs_without_mac(d)
+        for d in outcome.value.devices  # type: ignore[attr-defined]
+    ]
+    assert sorted(folded.facts, key=lambda fact: (fact.path, fact.kind)) == sorted(
+        reading.facts, key=lambda fact: (fact.path, fact.kind)
+    )
+    for path in _document_paths(json.loads(text)):
+        config_path = reading.paths.to_config(path)
+        assert folded.to_document(config_path) == reading.paths.to_document(config_path)
+
+
+def test_the_folding_path_leaves_what_it_cannot_rename_to_the_facts_reader() -> None:
+    base = _padding(1)[0]
+    base["NAME"] = base.pop("name")
+    assert facts._read_folded({"devices": [copy.deepcopy(base)]}) is not None
+    cases: dict[str, Callable[[dict[str, Any]], object]] = {
+        "unknown key": lambda device: device.update(colour="blue"),
+        "two spellings": lambda device: device.update(Name="eth1"),
+        "null renamed": lambda device: device.update(Guest_Mac=device.pop("guest_mac") and None),
+        "device type": lambda device: device["device"].update(Type=device["device"].pop("type")),
+    }
+    for name, change in cases.items():
+        document = {"devices": [copy.deepcopy(base)]}
+        change(document["devices"][0])
+        assert facts._read_folded(document) is None, name
+
+
+@given(_with_keys_miscased())
+def test_check_through_the_folding_path_finds_what_the_facts_reader_finds(document: Any) -> None:
+    text = json.dumps(document, indent=1)
+    folded = check(text, "go-runtime")
+    original = facts._read_folded
+    facts._read_folded = lambda value: None
+    try:
+        detailed = check(text, "go-runtime")
+    finally:
+        facts._read_folded = original
+    assert folded == detailed

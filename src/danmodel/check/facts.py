@@ -8,6 +8,11 @@ duplicate objects merged, null as the zero value, its own MAC, gateway and
 dest readings) and notes the facts the model cannot see: unknown, duplicate
 and missing keys, values only one runtime parses, arrays for objects. The
 rules of :mod:`danmodel.check.rules` look at the facts and at the config read.
+
+Two fast paths skip the observer where it would note nothing the reader
+cannot work out cheaply: a document ``loads`` accepts as it is
+(:func:`_read_plainly_valid`) and, for the Go runtime, one whose only
+irregularity is keys in another letter case (:func:`_read_folded`).
 """
 
 from __future__ import annotations
@@ -16,14 +21,14 @@ import difflib
 import re
 from collections.abc import Callable, Collection, Sequence
 from ipaddress import IPv4Network, IPv6Network
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from .. import _text, v2
 from .._collector import collector_paused
 from .._fast_reader import Invalid, fast_reader
-from .._fields import FAILED, MISSING, Field, Object, Observer, Tagged
+from .._fields import FAILED, MISSING, Array, Field, Nullable, Object, Observer, Tagged
 from .._model import Interface
 from .._paths import join
 from .._reader import read as read_value
@@ -160,6 +165,40 @@ class PathMap:
     def to_config(self, path: str) -> str:
         """Where a place of the document is in the config."""
         return self._through(self._to_config, path)
+
+
+def missing_facts(
+    cls: type, keys: Collection[str], nulls: Collection[str], path: str, *, go: bool
+) -> list[Fact]:
+    """The missing keys of an object of ``cls`` whose absence a runtime reads its own way.
+
+    ``keys`` are the keys the runtime read (for the Go runtime, matched without case)
+    and ``nulls`` those of them that were null. To runtime-rs a null ``guest_mac`` or
+    ``mtu`` is a value it refuses (``value-invalid``), not a missing one; to the Go
+    runtime a null leaves the zero value, as a missing key does.
+    """
+    found = []
+    if cls is v2.DanConfig:
+        if "devices" not in keys or "devices" in nulls:
+            fix = (
+                'put the device in a config: {"devices": [...]}'
+                if {"device", "network_info"} <= set(keys)
+                else ""
+            )
+            found.append(_missing_key(path, "devices", nulls, fix))
+    elif cls is v2.DanDevice:
+        if "guest_mac" not in keys or (go and "guest_mac" in nulls):
+            found.append(_missing_key(path, "guest_mac", nulls))
+    elif cls is Interface:
+        if "mtu" not in keys or (go and "mtu" in nulls):
+            found.append(_missing_key(path, "mtu", nulls))
+        if "ip_addresses" not in keys or "ip_addresses" in nulls:
+            found.append(_missing_key(path, "ip_addresses", nulls))
+    return found
+
+
+def _missing_key(path: str, key: str, nulls: Collection[str], fix: str = "") -> Fact:
+    return Fact(kind="missing-key", path=join(path, key), text=key, other=fix, flag=key in nulls)
 
 
 _PLAIN_CLASSES = (v2.Route, v2.Neighbor)
@@ -304,36 +343,7 @@ class RuntimeReading(Observer):
     def _object_facts(
         self, cls: type, keys: Collection[str], nulls: Collection[str], path: str
     ) -> None:
-        """Missing keys whose absence a runtime reads its own way.
-
-        ``keys`` are the keys the runtime read (for the Go runtime, matched without case)
-        and ``nulls`` those of them that were null. To runtime-rs a null ``guest_mac`` or
-        ``mtu`` is a value it refuses (``value-invalid``), not a missing one; to the Go
-        runtime a null leaves the zero value, as a missing key does.
-        """
-        if cls is v2.DanConfig:
-            if "devices" not in keys or "devices" in nulls:
-                fix = (
-                    'put the device in a config: {"devices": [...]}'
-                    if {"device", "network_info"} <= set(keys)
-                    else ""
-                )
-                flag = "devices" in nulls
-                self.fact("missing-key", join(path, "devices"), "devices", fix, flag=flag)
-        elif cls is v2.DanDevice:
-            if "guest_mac" not in keys or (self.go and "guest_mac" in nulls):
-                flag = "guest_mac" in nulls
-                self.fact("missing-key", join(path, "guest_mac"), "guest_mac", flag=flag)
-        elif cls is Interface:
-            if "mtu" not in keys or (self.go and "mtu" in nulls):
-                self.fact("missing-key", join(path, "mtu"), "mtu", flag="mtu" in nulls)
-            if "ip_addresses" not in keys or "ip_addresses" in nulls:
-                self.fact(
-                    "missing-key",
-                    join(path, "ip_addresses"),
-                    "ip_addresses",
-                    flag="ip_addresses" in nulls,
-                )
+        self.facts += missing_facts(cls, keys, nulls, path, go=self.go)
 
     def _mac(self, value: object, path: str) -> object:
         if type(value) is str:
@@ -440,6 +450,186 @@ def _read_plainly_valid(value: object) -> Raw | None:
     return Raw(tuple(facts), config, (), (), same_path)  # type: ignore[arg-type]
 
 
+class _Unfoldable(Exception):
+    """A document the folding fast path leaves to the facts reader."""
+
+
+class _Shape:
+    """What :class:`_Folding` needs of an object kind, worked out once."""
+
+    __slots__ = ("fields", "folds", "known", "notes_missing", "structured", "tag")
+
+    def __init__(self, kind: Object, tag: str | None) -> None:
+        self.fields = kind.fields
+        self.tag = tag
+        self.known = frozenset(self.fields) | ({self.tag} if self.tag else set())
+        self.folds = {name.casefold(): name for name in self.fields}
+        self.notes_missing = kind.cls in _NOTES_MISSING
+        self.structured = {
+            name: spec.kind for name, spec in self.fields.items() if _holds_objects(spec.kind)
+        }
+        """The fields whose values may hold objects, by name."""
+
+
+def _holds_objects(kind: Field) -> bool:
+    if isinstance(kind, Nullable):
+        return _holds_objects(kind.inner)
+    if isinstance(kind, Array):
+        return _holds_objects(kind.item)
+    return isinstance(kind, (Object, Tagged))
+
+
+class _Folding:
+    """The Go runtime's reading of keys in another letter case, for a regular document:
+    each object's keys that fold to a field renamed to it, the facts and path mappings the
+    facts reader notes for them. Anything else it would note (an unknown key, a key given
+    in two spellings, a null where a key was renamed, the device type's key miscased) is
+    left to the facts reader (:class:`_Unfoldable`).
+
+    Each value is walked with its document path and, below a renamed key only, its config
+    path (None: the same)."""
+
+    _shapes: ClassVar[dict[type, _Shape]] = {}
+
+    def __init__(self) -> None:
+        self.facts: list[Fact] = []
+        self.paths = PathMap()
+
+    def value(self, kind: Field, value: object, path: str, config_path: str | None) -> object:
+        if isinstance(kind, Nullable):
+            if value is None:
+                return value
+            kind = kind.inner
+        if type(value) is list and isinstance(kind, Array):
+            return self._array(kind.item, value, path, config_path)
+        if type(value) is not dict:
+            return value  # the fast reader refuses it
+        if isinstance(kind, Tagged):
+            variant = kind.variants.get(value.get("type"))  # type: ignore[arg-type]
+            if variant is None:
+                return value
+            return self.object(variant, value, path, config_path, tag="type")
+        if isinstance(kind, Object):
+            return self.object(kind, value, path, config_path)
+        return value
+
+    def _array(
+        self, kind: Field, value: list[Any], path: str, config_path: str | None
+    ) -> list[Any]:
+        items = value
+        plain = None
+        if isinstance(kind, Object):
+            shape = self._shape(kind, None)
+            if not shape.notes_missing and not shape.structured:
+                plain = shape.known  # routes, neighbors: only their keys to look at
+        for index, item in enumerate(value):
+            if plain is not None and (type(item) is not dict or plain.issuperset(item)):
+                continue
+            new = self.value(
+                kind,
+                item,
+                f"{path}[{index}]",
+                None if config_path is None else f"{config_path}[{index}]",
+            )
+            if new is not item:
+                if items is value:
+                    items = list(value)
+                items[index] = new
+        return items
+
+    def object(
+        self,
+        kind: Object,
+        value: dict[str, Any],
+        path: str,
+        config_path: str | None,
+        tag: str | None = None,
+    ) -> object:
+        shape = self._shape(kind, tag)
+        renamed: dict[str, str] = {}
+        if not shape.known.issuperset(value):
+            for key, item in value.items():
+                if key in shape.known:
+                    continue
+                folded = key.casefold()
+                name = shape.folds.get(folded)
+                if name is None or name in value or name in renamed.values() or item is None:
+                    raise _Unfoldable  # unknown, twice, or null: the facts reader says what
+                if folded == shape.tag:
+                    raise _Unfoldable
+                renamed[key] = name
+            for key, name in renamed.items():
+                self.facts.append(
+                    Fact(kind="unknown-key", path=join(path, key), text=key, other=name, flag=True)
+                )
+                self.paths.add(
+                    join(path if config_path is None else config_path, name), join(path, key)
+                )
+            value = {renamed.get(key, key): item for key, item in value.items()}
+        if shape.notes_missing:
+            nulls = [key for key, item in value.items() if item is None]
+            self.facts += missing_facts(kind.cls, value.keys(), nulls, path, go=True)
+        originals = {name: key for key, name in renamed.items()} if renamed else {}
+        changed = bool(renamed)
+        fields = shape.fields
+        for name, item in value.items():
+            item_kind = shape.structured.get(name)
+            if item_kind is None or not (type(item) is dict or type(item) is list):
+                continue
+            suffix = fields[name].suffix
+            original = originals.get(name)
+            item_config_path: str | None
+            if original is None:  # the key as the format spells it
+                item_path = path + suffix if suffix is not None else join(path, name)
+                if config_path is None:
+                    item_config_path = None
+                else:
+                    item_config_path = (
+                        config_path + suffix if suffix is not None else join(config_path, name)
+                    )
+            else:
+                item_path = join(path, original)
+                item_config_path = join(path if config_path is None else config_path, name)
+            new = self.value(item_kind, item, item_path, item_config_path)
+            if new is not item:
+                if not changed:
+                    value = dict(value)
+                    changed = True
+                value[name] = new
+        return value
+
+    @classmethod
+    def _shape(cls, kind: Object, tag: str | None) -> _Shape:
+        """The shape of ``kind``, read with the type key ``tag`` (the same for each class)."""
+        shape = cls._shapes.get(kind.cls)
+        if shape is None:
+            shape = cls._shapes[kind.cls] = _Shape(kind, tag)
+        return shape
+
+
+_NOTES_MISSING = (v2.DanConfig, v2.DanDevice, Interface)
+
+
+def _read_folded(value: object) -> Raw | None:
+    """The Go runtime's fast path for a document whose only irregularity is keys in another
+    letter case (:class:`_Folding`), or None. The keys are renamed to the format's and the
+    result read as :func:`_read_plainly_valid` reads; the facts and path mappings are those
+    the facts reader notes. The test suite checks that this path gives what it gives."""
+    folding = _Folding()
+    try:
+        renamed = folding.value(_ROOT, value, "$", None)
+    except _Unfoldable:
+        return None
+    if renamed is value:
+        return None  # nothing renamed: the fast reader refused something else
+    try:
+        with collector_paused():
+            config = fast_reader(_ROOT)(renamed)
+    except (Invalid, ValueError):
+        return None
+    return Raw(tuple(folding.facts), config, (), (), folding.paths.to_document)  # type: ignore[arg-type]
+
+
 def read(data: object, source: str | None, *, go: bool) -> Raw:
     """Parse ``data`` (JSON text or UTF-8 bytes) and read it as the runtime does.
 
@@ -449,6 +639,8 @@ def read(data: object, source: str | None, *, go: bool) -> Raw:
     parsed = _text.parse(text, source)
     if not parsed.irregular:
         plain = _read_plainly_valid(parsed.value)
+        if plain is None and go:
+            plain = _read_folded(parsed.value)
         if plain is not None:
             return attrs.evolve(plain, text=text, unique_keys=True)
     reading = RuntimeReading(go=go)
