@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
@@ -242,6 +243,19 @@ def test_the_folding_path_leaves_what_it_cannot_rename_to_the_facts_reader() -> 
         document = {"devices": [copy.deepcopy(base)]}
         change(document["devices"][0])
         assert facts._read_folded(document) is None, name
+
+
+@pytest.mark.parametrize("tag", [{"type": "vfio"}, ["vfio"], 1, None, "unknown"])
+def test_the_folding_path_leaves_a_device_type_it_cannot_read_to_the_facts_reader(
+    tag: object,
+) -> None:
+    device = _padding(1)[0]
+    device["NAME"] = device.pop("name")
+    device["device"]["type"] = tag
+    document = {"devices": [device]}
+    assert facts._read_folded(copy.deepcopy(document)) is None
+    found = check(json.dumps(document), "go-runtime")
+    assert ("value-invalid", "$.devices[0].device.type") in {(f.rule, f.path) for f in found}
 
 
 @given(_with_keys_miscased())

@@ -505,7 +505,8 @@ class _Folding:
         if type(value) is not dict:
             return value  # the fast reader refuses it
         if isinstance(kind, Tagged):
-            variant = kind.variants.get(value.get("type"))  # type: ignore[arg-type]
+            tag = value.get("type")
+            variant = kind.variants.get(tag) if type(tag) is str else None
             if variant is None:
                 return value
             return self.object(variant, value, path, config_path, tag="type")
