@@ -269,3 +269,23 @@ def test_check_through_the_folding_path_finds_what_the_facts_reader_finds(docume
     finally:
         facts._read_folded = original
     assert folded == detailed
+
+
+@given(data=st.data())
+def test_check_of_mutated_miscased_documents_is_that_of_the_facts_reader(
+    data: st.DataObject,
+) -> None:
+    """Whatever the folding path takes or leaves, check finds what the facts reader finds
+    (it once raised TypeError on a device type that was an object)."""
+    document = data.draw(mutated_documents(2))
+    if isinstance(document, dict) and isinstance(document.get("devices"), list):
+        document["devices"] = document["devices"] + _padding(data.draw(st.integers(0, 3)))
+    text = json.dumps(data.draw(_miscased(document)))
+    through_folding = check(text, "go-runtime")
+    original = facts._read_folded
+    facts._read_folded = lambda value: None
+    try:
+        detailed = check(text, "go-runtime")
+    finally:
+        facts._read_folded = original
+    assert through_folding == detailed
