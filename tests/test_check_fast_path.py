@@ -16,7 +16,7 @@ from danmodel import strategies
 from danmodel._fields import FAILED, FAST_ITEMS, Reader
 from danmodel._paths import join
 from danmodel._reader import _plain_reader, read
-from danmodel.check import check, facts
+from danmodel.check import Finding, check, facts
 from test_reader_items import _padding
 from test_schema_agreement import mutated_documents
 
@@ -261,14 +261,7 @@ def test_the_folding_path_leaves_a_device_type_it_cannot_read_to_the_facts_reade
 @given(_with_keys_miscased())
 def test_check_through_the_folding_path_finds_what_the_facts_reader_finds(document: Any) -> None:
     text = json.dumps(document, indent=1)
-    folded = check(text, "go-runtime")
-    original = facts._read_folded
-    facts._read_folded = lambda value: None
-    try:
-        detailed = check(text, "go-runtime")
-    finally:
-        facts._read_folded = original
-    assert folded == detailed
+    assert check(text, "go-runtime") == _check_without_folding(text)
 
 
 @given(data=st.data())
@@ -281,11 +274,14 @@ def test_check_of_mutated_miscased_documents_is_that_of_the_facts_reader(
     if isinstance(document, dict) and isinstance(document.get("devices"), list):
         document["devices"] = document["devices"] + _padding(data.draw(st.integers(0, 3)))
     text = json.dumps(data.draw(_miscased(document)))
-    through_folding = check(text, "go-runtime")
+    assert check(text, "go-runtime") == _check_without_folding(text)
+
+
+def _check_without_folding(text: str) -> list[Finding]:
+    """``check(text, "go-runtime")`` with the folding path switched off."""
     original = facts._read_folded
     facts._read_folded = lambda value: None
     try:
-        detailed = check(text, "go-runtime")
+        return check(text, "go-runtime")
     finally:
         facts._read_folded = original
-    assert through_folding == detailed
