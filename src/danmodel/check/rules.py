@@ -1314,7 +1314,7 @@ RULES: tuple[Rule, ...] = (
         "go-guest-mac-missing",
         _GO,
         E,
-        '"guest_mac" missing',
+        '"guest_mac" missing or null',
         "the Go runtime rejects the file (bad mac address)",
         "write guest_mac",
         _missing("guest_mac"),
@@ -1367,7 +1367,7 @@ RULES: tuple[Rule, ...] = (
         "go-mtu-missing",
         _GO,
         E,
-        '"mtu" missing',
+        '"mtu" missing or null',
         "the Go runtime uses 0, where runtime-rs and danmodel use 1500, and the agent sets "
         "the MTU even when it is 0, which the kernel refuses, so the sandbox fails",
         'write "mtu": 1500 (or the link\'s MTU)',
