@@ -197,6 +197,10 @@ def missing_facts(
     return found
 
 
+_NOTES_MISSING = (v2.DanConfig, v2.DanDevice, Interface)
+"""The classes :func:`missing_facts` looks at."""
+
+
 def _missing_key(path: str, key: str, nulls: Collection[str], fix: str = "") -> Fact:
     return Fact(kind="missing-key", path=join(path, key), text=key, other=fix, flag=key in nulls)
 
@@ -277,10 +281,10 @@ class RuntimeReading(Observer):
                 config_paths[item_path] = item_config_path
             entries.append((name, item, item_path))
         if self.go:  # the keys Go read, case folded, and which of them were null
-            self._object_facts(kind.cls, chosen.keys() | nulled, nulled, path)
+            self.facts += missing_facts(kind.cls, chosen.keys() | nulled, nulled, path, go=True)
         else:
             nulls = {key for key, item in value.items() if item is None}
-            self._object_facts(kind.cls, value.keys(), nulls, path)
+            self.facts += missing_facts(kind.cls, value.keys(), nulls, path, go=False)
         return entries
 
     def _config_path(self, path: str) -> str:
@@ -339,11 +343,6 @@ class RuntimeReading(Observer):
         if cls is v2.Route and name == "dest":
             return self._dest(value, path)
         return value
-
-    def _object_facts(
-        self, cls: type, keys: Collection[str], nulls: Collection[str], path: str
-    ) -> None:
-        self.facts += missing_facts(cls, keys, nulls, path, go=self.go)
 
     def _mac(self, value: object, path: str) -> object:
         if type(value) is str:
@@ -439,14 +438,12 @@ def _read_plainly_valid(value: object) -> Raw | None:
             config = fast_reader(_ROOT)(value)
     except (Invalid, ValueError):
         return None
-    facts = []
+    facts = []  # the fast reader refuses a null guest_mac or mtu: none is null here
     for index, device in enumerate(value["devices"]):  # type: ignore[index]
         path = f"$.devices[{index}]"
-        if "guest_mac" not in device:
-            facts.append(Fact(kind="missing-key", path=f"{path}.guest_mac", text="guest_mac"))
-        if "mtu" not in device["network_info"]["interface"]:
-            mtu_path = f"{path}.network_info.interface.mtu"
-            facts.append(Fact(kind="missing-key", path=mtu_path, text="mtu"))
+        facts += missing_facts(v2.DanDevice, device, (), path, go=False)
+        interface = device["network_info"]["interface"]
+        facts += missing_facts(Interface, interface, (), f"{path}.network_info.interface", go=False)
     return Raw(tuple(facts), config, (), (), same_path)  # type: ignore[arg-type]
 
 
@@ -554,9 +551,14 @@ class _Folding:
                     continue
                 folded = key.casefold()
                 name = shape.folds.get(folded)
-                if name is None or name in value or name in renamed.values() or item is None:
-                    raise _Unfoldable  # unknown, twice, or null: the facts reader says what
-                if folded == shape.tag:
+                if (
+                    name is None
+                    or name in value
+                    or name in renamed.values()
+                    or item is None
+                    or folded == shape.tag
+                ):
+                    # unknown, twice, null or the type key: the facts reader says what
                     raise _Unfoldable
                 renamed[key] = name
             for key, name in renamed.items():
@@ -606,9 +608,6 @@ class _Folding:
         if shape is None:
             shape = cls._shapes[kind.cls] = _Shape(kind, tag)
         return shape
-
-
-_NOTES_MISSING = (v2.DanConfig, v2.DanDevice, Interface)
 
 
 def _read_folded(value: object) -> Raw | None:
