@@ -11,6 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from danmodel.check import RULES, Finding, ProfileRejectedError, Severity, check, check_file
+from danmodel.strategies import dan_configs
 
 E, W, I = "error", "warning", "info"  # noqa: E741
 
@@ -1283,7 +1284,19 @@ _PATH_PIECES = [
 _DEVICE_PATHS = st.builds(
     "$.devices[{}]{}".format,
     st.integers(0, 120),
-    st.sampled_from(["", ".name", ".network_info.routes[2].gateway", ".network_info.routes[10]"]),
+    st.sampled_from(
+        [
+            "",
+            ".name",
+            ".network_info.routes[2].gateway",
+            ".network_info.routes[10]",
+            # tails whose parts are equal: ties kept in their order
+            "['k01']",
+            "['k1']",
+            "['k001']",
+            "]",
+        ]
+    ),
 )
 
 
@@ -1300,6 +1313,7 @@ _DEVICE_PATHS = st.builds(
     )
 )
 @example(["$.devices[10].name", "$.devices[9].name", "$.devices[9]", "$.devices", "$"])
+@example(["$.devices[1]['k01']", "$.devices[2]['k1']", "$.devices[2]['k01']"])
 def test_findings_are_sorted_with_indexes_compared_as_numbers(paths: list[str]) -> None:
     """Document order: the path as text and numbers, every digit run read as a number
     (``[10]`` after ``[9]``), ties kept in their order."""
@@ -1391,3 +1405,57 @@ def test_path_map_remembers_prefixes_only_until_the_next_addition(
         else:
             assert paths.to_document(first) == through(to_document, first)
             assert paths.to_config(second) == through(to_config, second)
+
+
+@given(
+    st.sampled_from([1, 2]).flatmap(dan_configs),
+    st.sampled_from(["go-runtime", "runtime-rs", "runtime-rs@3.19"]),
+)
+def test_context_indexes_are_the_plain_filters(config: Any, runtime: str) -> None:
+    """What the rules share (routes by trait, neighbors by sending, addresses sent and
+    skipped) is what filtering every route, neighbor and address gives, in order."""
+    from danmodel.check.profiles import profile
+    from danmodel.check.rules import Context
+
+    chosen = profile(runtime)
+    context = Context(profile=chosen, config=config)
+    routes = list(context.routes())
+
+    def versions(route: Any) -> set[int]:
+        values = (route.dest, route.gateway, route.source)
+        return {value.version for value in values if value is not None}
+
+    plain = {
+        "no gateway": [entry for entry in routes if entry[1].gateway is None],
+        "gateway": [entry for entry in routes if entry[1].gateway is not None],
+        "IPv6 gateway": [entry for entry in routes if getattr(entry[1].gateway, "version", 0) == 6],
+        "source": [entry for entry in routes if entry[1].source is not None],
+        "mixed families": [entry for entry in routes if len(versions(entry[1])) > 1],
+        "flags": [entry for entry in routes if getattr(entry[1], "flags", 0)],
+        "mtu": [entry for entry in routes if getattr(entry[1], "mtu", 0)],
+        "scope over 0xff": [entry for entry in routes if entry[1].scope > 0xFF],
+    }
+    for trait, expected in plain.items():
+        assert list(context.routes_where(trait)) == expected, trait  # type: ignore[arg-type]
+    neighbors = list(context.neighbors())
+    sent = [
+        chosen.sends_neighbor(neighbor, device.network_info.routes)
+        for _, neighbor, device in neighbors
+    ]
+    pairs = list(zip(neighbors, sent, strict=True))
+    assert list(context.sent_neighbors()) == [entry for entry, sends in pairs if sends]
+    assert list(context.unsent_neighbors()) == [entry for entry, sends in pairs if not sends]
+    skipped = []
+    for path, device in context.devices():
+        addresses = device.network_info.interface.ip_addresses
+        assert context.sent_addresses(path) == [
+            (index, address, int(address))
+            for index, address in enumerate(addresses)
+            if not chosen.skips_address(address)
+        ]
+        skipped += [
+            (path, index, address)
+            for index, address in enumerate(addresses)
+            if chosen.skips_address(address)
+        ]
+    assert list(context.skipped_addresses()) == skipped

@@ -14,9 +14,11 @@ fix when there is one.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Callable, Collection, Iterable
+from typing import Any
 
 import attrs
 
@@ -49,24 +51,58 @@ def _in_path_order(findings: list[Finding]) -> None:
     """Sort ``findings`` by the :func:`_parts` of their paths, in place (stable).
 
     Most paths are ``$.devices[N]`` followed by one of a few tails, the same
-    for every device: each tail is split once.
+    for every device: each tail is split once and the tails ranked by their
+    parts, so that such a path sorts by one integer, from N and the rank. The
+    other paths sort by their parts and go in between; they differ from
+    every device path before its tail (``$.devices[``, N, ``]``), so each
+    place is found by comparing with those three.
     """
-    tails: dict[str, list[object]] = {}
-
-    def order(finding: Finding) -> list[object]:
+    ranks: dict[str, int] = {}
+    numbers: list[int] = []
+    tails: list[str] = []
+    in_devices: list[Finding] = []
+    others: list[Finding] = []
+    for finding in findings:
         path = finding.path
         if path.startswith(_DEVICE):
             close = path.find("]", len(_DEVICE))
             number = path[len(_DEVICE) : close]
             if close > 0 and number.isdecimal():
                 tail = path[close:]
-                parts = tails.get(tail)
-                if parts is None:
-                    parts = tails[tail] = _parts(tail)
-                return [_DEVICE, int(number), *parts]
-        return _parts(path)
+                ranks[tail] = 0
+                numbers.append(int(number))
+                tails.append(tail)
+                in_devices.append(finding)
+                continue
+        others.append(finding)
+    rank = 0
+    previous: list[object] | None = None
+    for tail, parts in sorted(((tail, _parts(tail)) for tail in ranks), key=lambda pair: pair[1]):
+        if parts != previous:  # tails whose parts are equal ("01" and "1") rank alike
+            rank += 1
+            previous = parts
+        ranks[tail] = rank
+    width = rank + 1
+    keys = [number * width + ranks[tail] for number, tail in zip(numbers, tails, strict=True)]
+    order = sorted(range(len(in_devices)), key=keys.__getitem__)
+    result = [in_devices[index] for index in order]
+    if others:
+        others.sort(key=lambda finding: _parts(finding.path))
+        device_numbers = [numbers[index] for index in order]
 
-    findings.sort(key=order)
+        def before_tail(index: int) -> Any:
+            return (_DEVICE, device_numbers[index], "]")
+
+        merged: list[Finding] = []
+        start = 0
+        for finding in others:
+            place = tuple(_parts(finding.path))
+            end = bisect.bisect_left(range(len(result)), place, lo=start, key=before_tail)
+            merged += result[start:end]
+            merged.append(finding)
+            start = end
+        result = merged + result[start:]
+    findings[:] = result
 
 
 def _run(

@@ -28,7 +28,7 @@ import attrs
 from .. import v1, v2
 from .._model import HostTap, VhostUser
 from .._paths import key_text
-from ..addresses import ip_text
+from ..addresses import ip_text, text_functions
 from ..kernel import IFF_NOARP, NudState
 from .facts import Fact
 from .profiles import GO_RUNTIME, RUNTIME_RS, Profile, Version
@@ -81,6 +81,21 @@ class Hit(NamedTuple):
     column: int | None = None
 
 
+RouteTrait = Literal[
+    "no gateway",
+    "gateway",
+    "IPv6 gateway",
+    "source",
+    "mixed families",
+    "flags",
+    "mtu",
+    "scope over 0xff",
+]
+"""What :meth:`Context.routes_where` sorts routes by: no gateway, a gateway, an IPv6 one, a
+source, addresses of two families (a dest, gateway or source of another family than the
+first of them), non-zero flags or mtu, a scope above 255."""
+
+
 @attrs.frozen(kw_only=True)
 class Context:
     """What the rules look at: the profile, the raw document's facts, the config."""
@@ -105,17 +120,29 @@ class Context:
         """Each neighbor with its path and device."""
         return iter(self._neighbors)
 
+    def routes_where(self, what: RouteTrait) -> Iterator[tuple[str, Any, Any]]:
+        """Each route with its path and device that has ``what`` (see :data:`RouteTrait`):
+        the routes a rule concerns, sorted out for all such rules in one walk."""
+        return iter(self._route_traits[what])
+
     def sent_neighbors(self) -> Iterator[tuple[str, Any, Any]]:
         """Each neighbor the runtime sends to the agent (see :func:`sent`), with its path and
         device."""
-        return (entry for entry, sent in zip(self._neighbors, self._sending, strict=True) if sent)
+        return iter(self._neighbors_by_sending[True])
 
     def unsent_neighbors(self) -> Iterator[tuple[str, Any, Any]]:
         """Each neighbor the runtime leaves out of the agent messages, with its path and
         device."""
-        return (
-            entry for entry, sent in zip(self._neighbors, self._sending, strict=True) if not sent
-        )
+        return iter(self._neighbors_by_sending[False])
+
+    def sent_addresses(self, device_path: str) -> list[tuple[int, Any, int]]:
+        """The interface addresses of the device at ``device_path`` that the runtime sends to
+        the agent (see :meth:`Profile.skips_address`), as (index, address, IP as an integer)."""
+        return self._addresses[0][device_path]
+
+    def skipped_addresses(self) -> Iterator[tuple[str, int, Any]]:
+        """Each interface address the runtime leaves out, as (device path, index, address)."""
+        return iter(self._addresses[1])
 
     # Made once per check and shared by its rules (each used to walk the config again).
 
@@ -134,11 +161,18 @@ class Context:
 
     @cached_property
     def _routes(self) -> list[tuple[str, Any, Any]]:
-        return [
-            (f"{path}.network_info.routes[{index}]", route, device)
+        return [entry for entries in self._device_routes.values() for entry in entries]
+
+    @cached_property
+    def _device_routes(self) -> dict[str, list[tuple[str, Any, Any]]]:
+        """The entries of :attr:`_routes` by device path."""
+        return {
+            path: [
+                (f"{path}.network_info.routes[{index}]", route, device)
+                for index, route in enumerate(device.network_info.routes)
+            ]
             for path, device in self._devices
-            for index, route in enumerate(device.network_info.routes)
-        ]
+        }
 
     @cached_property
     def _neighbors(self) -> list[tuple[str, Any, Any]]:
@@ -147,6 +181,81 @@ class Context:
             for path, device in self._devices
             for index, neighbor in enumerate(device.network_info.neighbors)
         ]
+
+    @cached_property
+    def _route_traits(self) -> dict[RouteTrait, list[tuple[str, Any, Any]]]:
+        without_gateway: list[tuple[str, Any, Any]] = []
+        with_gateway: list[tuple[str, Any, Any]] = []
+        v6_gateway: list[tuple[str, Any, Any]] = []
+        sourced: list[tuple[str, Any, Any]] = []
+        mixed: list[tuple[str, Any, Any]] = []
+        flagged: list[tuple[str, Any, Any]] = []
+        with_mtu: list[tuple[str, Any, Any]] = []
+        wide_scope: list[tuple[str, Any, Any]] = []
+        for entry in self._routes:
+            route = entry[1]
+            dest, gateway, source = route.dest, route.gateway, route.source
+            gateway_version = 0
+            if gateway is None:
+                without_gateway.append(entry)
+            else:
+                with_gateway.append(entry)
+                gateway_version = gateway.version
+                if gateway_version == 6:
+                    v6_gateway.append(entry)
+            source_version = 0
+            if source is not None:
+                sourced.append(entry)
+                source_version = source.version
+            first = dest.version if dest is not None else gateway_version or source_version
+            if (gateway_version and gateway_version != first) or (
+                source_version and source_version != first
+            ):
+                mixed.append(entry)
+            if getattr(route, "flags", 0):
+                flagged.append(entry)
+            if getattr(route, "mtu", 0):
+                with_mtu.append(entry)
+            if route.scope > 0xFF:
+                wide_scope.append(entry)
+        return {
+            "no gateway": without_gateway,
+            "gateway": with_gateway,
+            "IPv6 gateway": v6_gateway,
+            "source": sourced,
+            "mixed families": mixed,
+            "flags": flagged,
+            "mtu": with_mtu,
+            "scope over 0xff": wide_scope,
+        }
+
+    @cached_property
+    def _neighbors_by_sending(self) -> dict[bool, list[tuple[str, Any, Any]]]:
+        found: dict[bool, list[tuple[str, Any, Any]]] = {True: [], False: []}
+        for entry, sent in zip(self._neighbors, self._sending, strict=True):
+            found[sent].append(entry)
+        return found
+
+    @cached_property
+    def _addresses(
+        self,
+    ) -> tuple[dict[str, list[tuple[int, Any, int]]], list[tuple[str, int, Any]]]:
+        """The interface addresses the runtime sends, by device path, and those it skips."""
+        skips_address = self.profile.skips_address
+        sent_by_device: dict[str, list[tuple[int, Any, int]]] = {}
+        skipped: list[tuple[str, int, Any]] = []
+        for path, device in self._devices:
+            sent = sent_by_device[path] = []
+            for index, address in enumerate(device.network_info.interface.ip_addresses):
+                ip = int(address)
+                # Only loopback addresses are skipped: 127.0.0.0/8 is the only IPv4 case.
+                if (ip >> 24 == 127 or not isinstance(address, IPv4Address)) and skips_address(
+                    address
+                ):
+                    skipped.append((path, index, address))
+                else:
+                    sent.append((index, address, ip))
+        return sent_by_device, skipped
 
     @cached_property
     def _sending(self) -> list[bool]:
@@ -255,26 +364,25 @@ def _duplicate(fact: Fact) -> str:
 # --- finders over the config ------------------------------------------------------------------
 
 
+_TAGS: dict[type, str] = {HostTap: "host-tap", VhostUser: "vhost-user"}
+
+
 def _device_type(types: tuple[type, ...]) -> Finder:
     def finder(context: Context) -> Iterator[Hit]:
         for path, device in context.devices():
             if isinstance(device.device, types):
-                tags: dict[type, str] = {HostTap: "host-tap", VhostUser: "vhost-user"}
-                tag = tags.get(type(device.device), "vfio")
+                tag = _TAGS.get(type(device.device), "vfio")
                 yield Hit(f"{path}.device.type", f'a "{tag}" device')
 
     return finder
 
 
 def _loopback(context: Context) -> Iterator[Hit]:
-    skips_address = context.profile.skips_address
-    for path, device in context.devices():
-        for index, address in enumerate(device.network_info.interface.ip_addresses):
-            if skips_address(address):  # an interface is read as its IP
-                yield Hit(
-                    f"{path}.network_info.interface.ip_addresses[{index}]",
-                    f"{ip_text(address)} is a loopback address",
-                )
+    for path, index, address in context.skipped_addresses():
+        yield Hit(
+            f"{path}.network_info.interface.ip_addresses[{index}]",
+            f"{ip_text(address)} is a loopback address",
+        )
 
 
 def _empty(route: Any) -> bool:
@@ -282,29 +390,28 @@ def _empty(route: Any) -> bool:
 
 
 def _route_without_family(context: Context) -> Iterator[Hit]:
-    for path, route, _ in context.routes():
+    for path, route, _ in context.routes_where("no gateway"):
         if _empty(route):
             yield Hit(path, "the route has no dest, gateway or source")
 
 
 def _v4_route_without_gateway(context: Context) -> Iterator[Hit]:
-    for path, route, _ in context.routes():
-        if route.gateway is None:
-            for key in ("dest", "source"):
-                value = getattr(route, key)
-                if value is not None and value.version == 4:
-                    yield Hit(path, f"an IPv4 route ({key} {value}) without gateway")
-                    break
+    for path, route, _ in context.routes_where("no gateway"):
+        for key in ("dest", "source"):
+            value = getattr(route, key)
+            if value is not None and value.version == 4:
+                yield Hit(path, f"an IPv4 route ({key} {value}) without gateway")
+                break
 
 
 def _empty_route(context: Context) -> Iterator[Hit]:
-    for path, route, _ in context.routes():
+    for path, route, _ in context.routes_where("no gateway"):
         if _empty(route):
             yield Hit(path, "the route has no dest, gateway or source")
 
 
 def _mapped_gateway(context: Context) -> Iterator[Hit]:
-    for path, route, _ in context.routes():
+    for path, route, _ in context.routes_where("IPv6 gateway"):
         gateway = route.gateway
         if isinstance(gateway, IPv6Address) and gateway.ipv4_mapped is not None:
             yield Hit(
@@ -316,6 +423,7 @@ def _mapped_gateway(context: Context) -> Iterator[Hit]:
 
 def _neighbor_ip(plain: bool) -> Finder:
     def finder(context: Context) -> Iterator[Hit]:
+        ip_text = text_functions()[0]
         for path, neighbor, _ in context.sent_neighbors():
             address = neighbor.ip_address
             if address is None:
@@ -399,12 +507,10 @@ def _neighbor_value(key: str, mask: int, zero: bool = False) -> Finder:
     return finder
 
 
-def _route_key(key: str) -> Finder:
+def _route_key(key: Literal["flags", "mtu"]) -> Finder:
     def finder(context: Context) -> Iterator[Hit]:
-        for path, route, _ in context.routes():
-            value = getattr(route, key, 0)
-            if value:
-                yield Hit(f"{path}.{key}", f"route {key} {value}")
+        for path, route, _ in context.routes_where(key):
+            yield Hit(f"{path}.{key}", f"route {key} {getattr(route, key)}")
 
     return finder
 
@@ -436,7 +542,8 @@ def _mtu_u32(context: Context) -> Iterator[Hit]:
 def _route_family_mixed(context: Context) -> Iterator[Hit]:
     written = _written_dests(context)
     go = context.profile.runtime == _GO
-    for path, route, _ in context.routes():
+    # A dest the config cannot hold may be of another family than the route's other values.
+    for path, route, _ in context.routes() if written else context.routes_where("mixed families"):
         if go and route.gateway is None:
             continue  # go-route-v4-no-gateway
         dest = written.get(path) if written else None
@@ -461,16 +568,16 @@ def _route_family_mixed(context: Context) -> Iterator[Hit]:
 
 
 def _scope_truncated(context: Context) -> Iterator[Hit]:
-    for path, route, _ in context.routes():
-        if route.scope > 0xFF:
-            yield Hit(f"{path}.scope", f"scope {route.scope} (the guest gets {route.scope & 0xFF})")
+    for path, route, _ in context.routes_where("scope over 0xff"):
+        yield Hit(f"{path}.scope", f"scope {route.scope} (the guest gets {route.scope & 0xFF})")
 
 
 def _route_source(version: int) -> Finder:
     def finder(context: Context) -> Iterator[Hit]:
-        for path, route, _ in context.routes():
+        ip_text = text_functions()[0]
+        for path, route, _ in context.routes_where("source"):
             source = route.source
-            if source is not None and source.version == version:
+            if source.version == version:
                 yield Hit(f"{path}.source", f"source {ip_text(source)}")
 
     return finder
@@ -517,15 +624,14 @@ def _queue_num(context: Context) -> Iterator[Hit]:
 
 
 def _shared_address(context: Context) -> Iterator[Hit]:
-    skips_address = context.profile.skips_address
     seen: dict[tuple[int, int], tuple[str, int]] = {}
     """The first place of each IP, by its family and integer."""
-    for path, device in context.devices():
+    for path, _ in context.devices():
         held = set()
-        for index, address in enumerate(device.network_info.interface.ip_addresses):
-            ip = (address.version, int(address))  # the interface's IP
-            if ip[1] == 0 or ip in held or skips_address(address):
-                continue  # never held, twice on one link (kernel-duplicate-address), or not sent
+        for index, address, value in context.sent_addresses(path):
+            ip = (address.version, value)  # the interface's IP
+            if value == 0 or ip in held:
+                continue  # never held, or twice on one link (kernel-duplicate-address)
             held.add(ip)
             first = seen.setdefault(ip, (path, index))
             if first != (path, index):
@@ -609,9 +715,6 @@ class _Link:
     v6_ips: set[int] = attrs.Factory(set)
     """The IPs of :attr:`v6`."""
 
-    def broadcasts(self) -> set[int]:
-        return {_v4_network(ip, length) | V4_ALL >> length for ip, length in self.v4 if length < 31}
-
 
 @attrs.frozen
 class _Held:
@@ -640,37 +743,51 @@ class _Held:
 
     @classmethod
     def of(cls, links: list[_Link]) -> _Held:
-        link_v6_prefixes = tuple(
-            frozenset({(6, _v6_network(ip, length), length) for ip, length in link.v6})
-            | {_LINK_LOCAL_ROUTE_KEY}
-            if link.ipv6
-            else frozenset()
-            for link in links
-        )
+        v4_ips: set[int] = set()
+        v4_broadcasts: set[int] = set()
+        v6_ips: set[int] = set()
+        link_v4_ips: list[frozenset[int]] = []
+        link_broadcasts: list[frozenset[int]] = []
+        link_v4_prefixes: list[frozenset[tuple[int, int]]] = []
+        link_v6_prefixes: list[frozenset[tuple[int, int, int]]] = []
         first: dict[tuple[int, int, int], int] = {}
-        for index, prefixes in enumerate(link_v6_prefixes):
-            for prefix in prefixes:
-                first.setdefault(prefix, index)
-        link_v4_ips = tuple(frozenset(ip for ip, _ in link.v4) for link in links)
-        link_broadcasts = tuple(frozenset(link.broadcasts()) for link in links)
-        link_v4_prefixes = tuple(
-            frozenset(
-                (network, length)
-                for ip, length in link.v4
-                if length < 32 and (network := _v4_network(ip, length)) >> 24 != 0
-            )
-            for link in links
-        )
+        v4_lengths: set[int] = set()
+        for number, link in enumerate(links):
+            ips: set[int] = set()
+            broadcasts: set[int] = set()
+            prefixes: set[tuple[int, int]] = set()
+            for ip, length in link.v4:
+                ips.add(ip)
+                network = _v4_network(ip, length)
+                if length < 31:
+                    broadcasts.add(network | V4_ALL >> length)
+                if length < 32 and network >> 24 != 0:
+                    prefixes.add((network, length))
+                    v4_lengths.add(length)
+            v4_ips |= ips
+            v4_broadcasts |= broadcasts
+            link_v4_ips.append(frozenset(ips))
+            link_broadcasts.append(frozenset(broadcasts))
+            link_v4_prefixes.append(frozenset(prefixes))
+            if link.ipv6:
+                v6_prefixes = {(6, _v6_network(ip, length), length) for ip, length in link.v6}
+                v6_prefixes.add(_LINK_LOCAL_ROUTE_KEY)
+                for prefix in v6_prefixes:
+                    first.setdefault(prefix, number)
+                link_v6_prefixes.append(frozenset(v6_prefixes))
+                v6_ips |= link.v6_ips
+            else:
+                link_v6_prefixes.append(frozenset())
         return cls(
-            v4_ips=frozenset().union(*link_v4_ips),
-            v4_broadcasts=frozenset().union(*link_broadcasts),
-            link_v4_ips=link_v4_ips,
-            link_broadcasts=link_broadcasts,
-            link_v4_prefixes=link_v4_prefixes,
-            v6_ips=frozenset(ip for link in links for ip in link.v6_ips),
-            link_v6_prefixes=link_v6_prefixes,
+            v4_ips=frozenset(v4_ips),
+            v4_broadcasts=frozenset(v4_broadcasts),
+            link_v4_ips=tuple(link_v4_ips),
+            link_broadcasts=tuple(link_broadcasts),
+            link_v4_prefixes=tuple(link_v4_prefixes),
+            v6_ips=frozenset(v6_ips),
+            link_v6_prefixes=tuple(link_v6_prefixes),
             v6_prefix_links=first,
-            v4_lengths=frozenset(length for prefixes in link_v4_prefixes for _, length in prefixes),
+            v4_lengths=frozenset(v4_lengths),
             v6_lengths=frozenset(key[2] for key in first),
         )
 
@@ -732,6 +849,7 @@ class _Kernel:
     def __init__(self, context: Context) -> None:
         self.context = context
         self.profile = context.profile
+        self.go = context.profile.runtime == _GO
         self.flags_sent = context.profile.supports("route flags")
         self.unreachable_fix: str | None = None
         if not self.flags_sent:
@@ -768,12 +886,13 @@ class _Kernel:
         for number, (path, device) in enumerate(devices):
             self._neighbors(number, path, device)
         # The routes without gateway go in first, then those with one (docs/netlink.md).
+        device_routes = context._device_routes
         for with_gateway in (False, True):
             self._v4_cover_lengths = frozenset(self.route_lengths[4] | self.held.v4_lengths)
-            for number, (path, device) in enumerate(devices):
-                for index, route in enumerate(device.network_info.routes):
+            for number, (path, _) in enumerate(devices):
+                for route_path, route, _ in device_routes[path]:
                     if (route.gateway is not None) is with_gateway:
-                        self._route(number, f"{path}.network_info.routes[{index}]", route)
+                        self._route(number, route_path, route)
 
     def refuse(self, rule: str, path: str, found: str, fix: str | None = None) -> None:
         self.refusals.append(_Refusal(rule, Hit(path, found, fix)))
@@ -785,11 +904,7 @@ class _Kernel:
         noarp = self.profile.runtime == _RS and bool(interface.flags & IFF_NOARP)
         link = _Link(path, noarp)
         self.links.append(link)
-        skips_address = self.profile.skips_address
-        for index, address in enumerate(interface.ip_addresses):
-            if skips_address(address):
-                continue
-            ip = int(address)
+        for index, address, ip in self.context.sent_addresses(path):
             if address.version == 6:
                 if ip >> 120 == 0xFF or ip == 0:
                     kind = "the unspecified" if ip == 0 else "a multicast"
@@ -889,24 +1004,32 @@ class _Kernel:
     def _route(self, number: int, path: str, route: Any) -> None:
         written = self.host_bits.get(path) if self.host_bits else None
         gateway = route.gateway
+        # A version is told by class: cheaper than the version property, for every route.
         family: int | None
-        if self.profile.runtime == _GO:  # route_family, inline: it runs for every route
-            family = 4 if gateway is not None and gateway.version == 4 else 6
+        if self.go:  # route_family, inline: it runs for every route
+            family = 4 if isinstance(gateway, IPv4Address) else 6
         else:
             family = route_family(self.profile, route, written)
             if family is None:
                 return  # runtime-rs skips it: rs-route-no-family
         dest: Network | None = written or route.dest
         source = route.source
-        if (
-            (dest is not None and dest.version != family)
-            or (gateway is not None and gateway.version != family)
-            or (source is not None and source.version != family)
+        if family == 4:
+            if (
+                (dest is not None and not isinstance(dest, IPv4Network))
+                or (gateway is not None and not isinstance(gateway, IPv4Address))
+                or (source is not None and not isinstance(source, IPv4Address))
+            ):
+                return  # the agent fails before the kernel: agent-route-family
+            if written is not None and not self.go:
+                return  # the kernel refuses it: rs-route-dest-host-bits
+        elif (
+            isinstance(dest, IPv4Network)
+            or isinstance(gateway, IPv4Address)
+            or isinstance(source, IPv4Address)
         ):
             return  # the agent fails before the kernel: agent-route-family
         link = self.links[number]
-        if written is not None and family == 4 and self.profile.runtime == _RS:
-            return  # the kernel refuses it: rs-route-dest-host-bits
         flags = getattr(route, "flags", 0) if self.flags_sent else 0
         scope = route.scope & 0xFF
         if family == 6:
