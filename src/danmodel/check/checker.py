@@ -127,21 +127,14 @@ def _findings(
     for rule in rules:
         mapping = mapped if rule.reads == "config" and mapped is not same_path else None
         rule_id, severity, behaviour, rule_fix = rule.id, rule.severity, rule.behaviour, rule.fix
-        for hit in rule.find(context):
-            path = hit.path
+        for path, found, fix, line, column in rule.find(context):  # each a Hit
             if mapping is not None:
                 path = mapping(path)
                 if unset and any(prefix in unset for prefix in prefixes(path)):
                     continue  # a default put in place of a value danmodel cannot read
             add(
                 new_finding(
-                    rule_id,
-                    severity,
-                    path,
-                    f"{hit.found}: {behaviour}",
-                    hit.fix or rule_fix,
-                    hit.line,
-                    hit.column,
+                    rule_id, severity, path, f"{found}: {behaviour}", fix or rule_fix, line, column
                 )
             )
     return findings
