@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import enum
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from functools import cached_property
 from ipaddress import (
     IPv4Address,
@@ -726,12 +727,12 @@ class _Held:
     """The IPv4 addresses of every link."""
     v4_broadcasts: frozenset[int]
     """The broadcast addresses of every link."""
-    link_v4_ips: tuple[frozenset[int], ...]
-    link_broadcasts: tuple[frozenset[int], ...]
-    link_v4_prefixes: tuple[frozenset[tuple[int, int]], ...]
+    link_v4_ips: tuple[AbstractSet[int], ...]
+    link_broadcasts: tuple[AbstractSet[int], ...]
+    link_v4_prefixes: tuple[AbstractSet[tuple[int, int]], ...]
     """Per link, the (network, length) of its addresses that cover a next hop."""
     v6_ips: frozenset[int]
-    link_v6_prefixes: tuple[frozenset[tuple[int, int, int]], ...]
+    link_v6_prefixes: tuple[AbstractSet[tuple[int, int, int]], ...]
     """Per link with IPv6, the prefix routes the kernel made for it (its addresses' and
     fe80::/64); empty for a link without IPv6."""
     v6_prefix_links: dict[tuple[int, int, int], int]
@@ -746,10 +747,11 @@ class _Held:
         v4_ips: set[int] = set()
         v4_broadcasts: set[int] = set()
         v6_ips: set[int] = set()
-        link_v4_ips: list[frozenset[int]] = []
-        link_broadcasts: list[frozenset[int]] = []
-        link_v4_prefixes: list[frozenset[tuple[int, int]]] = []
-        link_v6_prefixes: list[frozenset[tuple[int, int, int]]] = []
+        # The per-link sets are not copied into frozen ones: nothing changes them afterwards.
+        link_v4_ips: list[AbstractSet[int]] = []
+        link_broadcasts: list[AbstractSet[int]] = []
+        link_v4_prefixes: list[AbstractSet[tuple[int, int]]] = []
+        link_v6_prefixes: list[AbstractSet[tuple[int, int, int]]] = []
         first: dict[tuple[int, int, int], int] = {}
         v4_lengths: set[int] = set()
         for number, link in enumerate(links):
@@ -766,18 +768,18 @@ class _Held:
                     v4_lengths.add(length)
             v4_ips |= ips
             v4_broadcasts |= broadcasts
-            link_v4_ips.append(frozenset(ips))
-            link_broadcasts.append(frozenset(broadcasts))
-            link_v4_prefixes.append(frozenset(prefixes))
+            link_v4_ips.append(ips)
+            link_broadcasts.append(broadcasts)
+            link_v4_prefixes.append(prefixes)
             if link.ipv6:
                 v6_prefixes = {(6, _v6_network(ip, length), length) for ip, length in link.v6}
                 v6_prefixes.add(_LINK_LOCAL_ROUTE_KEY)
                 for prefix in v6_prefixes:
                     first.setdefault(prefix, number)
-                link_v6_prefixes.append(frozenset(v6_prefixes))
+                link_v6_prefixes.append(v6_prefixes)
                 v6_ips |= link.v6_ips
             else:
-                link_v6_prefixes.append(frozenset())
+                link_v6_prefixes.append(_NO_PREFIXES)
         return cls(
             v4_ips=frozenset(v4_ips),
             v4_broadcasts=frozenset(v4_broadcasts),
@@ -990,7 +992,7 @@ class _Kernel:
                 )
 
     @staticmethod
-    def _resolves_itself(link: _Link, ip: Address, broadcasts: frozenset[int]) -> bool:
+    def _resolves_itself(link: _Link, ip: Address, broadcasts: AbstractSet[int]) -> bool:
         """The kernel makes the entry NOARP (a link without ARP, multicast, broadcast)."""
         if link.noarp:
             return True
@@ -1257,6 +1259,7 @@ class _Kernel:
         return f"scope {route.scope}{shown}"
 
 
+_NO_PREFIXES: frozenset[tuple[int, int, int]] = frozenset()
 _LINK_LOCAL_ROUTE_KEY = (6, int(IPv6Address("fe80::")), 64)
 """fe80::/64, the prefix route the kernel makes on every link with IPv6."""
 _LAST: list[tuple[Context, _Kernel]] = []
