@@ -117,9 +117,11 @@ def _read_bounded(stream: IO[str] | IO[bytes]) -> str | bytes:
 def decode_text(data: object, source: str | None) -> str:
     """The document as text: bytes must be UTF-8 without BOM; anything else is refused."""
     if isinstance(data, str):
-        # A character is 1 to 4 bytes of UTF-8: encode only when the length is in doubt.
+        # A character is 1 to 4 bytes of UTF-8: encode only when the length is in doubt (an
+        # ASCII string, which CPython knows without looking, is one byte per character).
         if len(data) > MAX_DOCUMENT_BYTES or (
             len(data) > MAX_DOCUMENT_BYTES // 4
+            and not data.isascii()
             and len(data.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES
         ):
             raise _fail(f"the document is larger than {MAX_DOCUMENT_BYTES} bytes", source)
