@@ -624,18 +624,25 @@ def _queue_num(context: Context) -> Iterator[Hit]:
             yield Hit(f"{path}.device.queue_num", f"queue_num {number}")
 
 
+_V6_KEY = 1 << 128
+"""Added to an IPv6 address's integer to key it apart from the IPv4 ones."""
+
+
 def _shared_address(context: Context) -> Iterator[Hit]:
-    seen: dict[tuple[int, int], tuple[str, int]] = {}
-    """The first place of each IP, by its family and integer."""
+    seen: dict[int, tuple[str, int]] = {}
+    """The first place of each IP, keyed by its integer (IPv6 ones plus :data:`_V6_KEY`)."""
     for path, _ in context.devices():
         held = set()
         for index, address, value in context.sent_addresses(path):
-            ip = (address.version, value)  # the interface's IP
-            if value == 0 or ip in held:
-                continue  # never held, or twice on one link (kernel-duplicate-address)
+            if value == 0:
+                continue  # never held
+            ip = value if isinstance(address, IPv4Address) else value | _V6_KEY
+            if ip in held:
+                continue  # twice on one link (kernel-duplicate-address)
             held.add(ip)
-            first = seen.setdefault(ip, (path, index))
-            if first != (path, index):
+            place = (path, index)
+            first = seen.setdefault(ip, place)
+            if first is not place:
                 yield Hit(
                     f"{path}.network_info.interface.ip_addresses[{index}]",
                     f"{ip_text(address.ip)} is also at "
