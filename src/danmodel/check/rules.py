@@ -84,7 +84,6 @@ class Hit(NamedTuple):
 
 RouteTrait = Literal[
     "no gateway",
-    "gateway",
     "IPv6 gateway",
     "source",
     "mixed families",
@@ -92,7 +91,7 @@ RouteTrait = Literal[
     "mtu",
     "scope over 0xff",
 ]
-"""What :meth:`Context.routes_where` sorts routes by: no gateway, a gateway, an IPv6 one, a
+"""What :meth:`Context.routes_where` sorts routes by: no gateway, an IPv6 gateway, a
 source, addresses of two families (a dest, gateway or source of another family than the
 first of them), non-zero flags or mtu, a scope above 255."""
 
@@ -186,7 +185,6 @@ class Context:
     @cached_property
     def _route_traits(self) -> dict[RouteTrait, list[tuple[str, Any, Any]]]:
         without_gateway: list[tuple[str, Any, Any]] = []
-        with_gateway: list[tuple[str, Any, Any]] = []
         v6_gateway: list[tuple[str, Any, Any]] = []
         sourced: list[tuple[str, Any, Any]] = []
         mixed: list[tuple[str, Any, Any]] = []
@@ -200,7 +198,6 @@ class Context:
             if gateway is None:
                 without_gateway.append(entry)
             else:
-                with_gateway.append(entry)
                 gateway_version = gateway.version
                 if gateway_version == 6:
                     v6_gateway.append(entry)
@@ -221,7 +218,6 @@ class Context:
                 wide_scope.append(entry)
         return {
             "no gateway": without_gateway,
-            "gateway": with_gateway,
             "IPv6 gateway": v6_gateway,
             "source": sourced,
             "mixed families": mixed,
@@ -248,14 +244,10 @@ class Context:
         for path, device in self._devices:
             sent = sent_by_device[path] = []
             for index, address in enumerate(device.network_info.interface.ip_addresses):
-                ip = int(address)
-                # Only loopback addresses are skipped: 127.0.0.0/8 is the only IPv4 case.
-                if (ip >> 24 == 127 or not isinstance(address, IPv4Address)) and skips_address(
-                    address
-                ):
+                if skips_address(address):
                     skipped.append((path, index, address))
                 else:
-                    sent.append((index, address, ip))
+                    sent.append((index, address, int(address)))
         return sent_by_device, skipped
 
     @cached_property
