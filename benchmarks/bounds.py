@@ -227,6 +227,7 @@ def child(case: str, size: int, repeat: int, how: str) -> dict[str, Any]:
             detail = f"{len(value)} findings" if isinstance(value, list) else type(value).__name__
         best = min(best, time.perf_counter() - started)
         best_cpu = min(best_cpu, time.process_time() - started_cpu)
+        value = None  # freed outside the timed call, not by the next call's assignment
         if outcome in ("MemoryError", "escaped"):
             break
     result: dict[str, Any] = {**info, "outcome": outcome, "detail": " ".join(detail.split())}
