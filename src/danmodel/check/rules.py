@@ -467,6 +467,8 @@ def _neighbor_without_mac(context: Context) -> Iterator[Hit]:
 
 def _neighbor_int32(context: Context) -> Iterator[Hit]:
     for path, neighbor, _ in context.sent_neighbors():
+        if neighbor.state < 2**31 and neighbor.flags < 2**31:
+            continue  # the common case, told without walking the keys
         for key in ("state", "flags"):
             value = getattr(neighbor, key)
             if value >= 2**31:
@@ -888,12 +890,17 @@ class _Kernel:
             self._neighbors(number, path, device)
         # The routes without gateway go in first, then those with one (docs/netlink.md).
         device_routes = context._device_routes
-        for with_gateway in (False, True):
-            self._v4_cover_lengths = frozenset(self.route_lengths[4] | self.held.v4_lengths)
-            for number, (path, _) in enumerate(devices):
-                for route_path, route, _ in device_routes[path]:
-                    if (route.gateway is not None) is with_gateway:
-                        self._route(number, route_path, route)
+        with_gateway: list[tuple[int, str, Any]] = []
+        self._v4_cover_lengths = self.held.v4_lengths
+        for number, (path, _) in enumerate(devices):
+            for route_path, route, _ in device_routes[path]:
+                if route.gateway is None:
+                    self._route(number, route_path, route)
+                else:
+                    with_gateway.append((number, route_path, route))
+        self._v4_cover_lengths = frozenset(self.route_lengths[4] | self.held.v4_lengths)
+        for number, route_path, route in with_gateway:
+            self._route(number, route_path, route)
 
     def refuse(self, rule: str, path: str, found: str, fix: str | None = None) -> None:
         self.refusals.append(_Refusal(rule, Hit(path, found, fix)))
