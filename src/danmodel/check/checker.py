@@ -38,6 +38,8 @@ __all__ = ["check", "check_file", "kernel_findings"]
 
 _NUMBER = re.compile(r"(\d+)")
 _DEVICE = "$.devices["
+_DEVICE_PATH = re.compile(r"\$\.devices\[(\d+)(\].*)", re.DOTALL)
+"""A path under ``$.devices[N]``: N, and the tail from the closing bracket on."""
 
 
 def _parts(path: str) -> list[object]:
@@ -62,19 +64,17 @@ def _in_path_order(findings: list[Finding]) -> None:
     tails: list[str] = []
     in_devices: list[Finding] = []
     others: list[Finding] = []
+    device_path = _DEVICE_PATH.match
     for finding in findings:
-        path = finding.path
-        if path.startswith(_DEVICE):
-            close = path.find("]", len(_DEVICE))
-            number = path[len(_DEVICE) : close]
-            if close > 0 and number.isdecimal():
-                tail = path[close:]
-                ranks[tail] = 0
-                numbers.append(int(number))
-                tails.append(tail)
-                in_devices.append(finding)
-                continue
-        others.append(finding)
+        found = device_path(finding.path)
+        if found is None:
+            others.append(finding)
+            continue
+        number, tail = found.groups()
+        ranks[tail] = 0
+        numbers.append(int(number))
+        tails.append(tail)
+        in_devices.append(finding)
     rank = 0
     previous: list[object] | None = None
     for tail, parts in sorted(((tail, _parts(tail)) for tail in ranks), key=lambda pair: pair[1]):
