@@ -1458,3 +1458,24 @@ def test_context_indexes_are_the_plain_filters(config: Any, runtime: str) -> Non
             if chosen.skips_address(address)
         ]
     assert list(context.skipped_addresses()) == skipped
+
+
+@pytest.mark.parametrize("runtime", ["go-runtime", "runtime-rs"])
+def test_nothing_of_a_check_outlives_it(runtime: str) -> None:
+    """The kernel simulation goes with its check: neither the config checked (a model
+    object, or the one read from text) nor the rules' context is kept once it returns."""
+    import gc
+    import weakref
+
+    from danmodel import loads
+    from danmodel.check.rules import Context
+
+    text = json.dumps(GO if runtime == "go-runtime" else RS)
+    config = loads(text)
+    kept = weakref.ref(config)
+    check(config, runtime)
+    check(text, runtime)
+    del config
+    gc.collect()
+    assert kept() is None
+    assert not [item for item in gc.get_objects() if isinstance(item, Context)]

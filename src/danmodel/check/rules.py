@@ -256,6 +256,15 @@ class Context:
         return [sent for path, _ in self._devices for sent in self._device_sending[path]]
 
     @cached_property
+    def _kernel_refusals(self) -> dict[str, list[Hit]]:
+        """What the simulated guest kernel refuses, by rule: the simulation runs once for all
+        the kernel rules of a check, and goes with its context (nothing outlives the check)."""
+        found: dict[str, list[Hit]] = {}
+        for refusal in _Kernel(self).refusals:
+            found.setdefault(refusal.rule, []).append(refusal.hit)
+        return found
+
+    @cached_property
     def _device_sending(self) -> dict[str, tuple[bool, ...]]:
         """Whether the runtime sends each neighbor of a device, by the device's path."""
         sends = self.profile.sends_neighbor
@@ -1268,23 +1277,11 @@ class _Kernel:
 _NO_PREFIXES: frozenset[tuple[int, int, int]] = frozenset()
 _LINK_LOCAL_ROUTE_KEY = (6, int(IPv6Address("fe80::")), 64)
 """fe80::/64, the prefix route the kernel makes on every link with IPv6."""
-_LAST: list[tuple[Context, _Kernel]] = []
-
-
-def _kernel(context: Context) -> _Kernel:
-    """The simulation of ``context``, run once for all the kernel rules of one check."""
-    if _LAST and _LAST[0][0] is context:
-        return _LAST[0][1]
-    kernel = _Kernel(context)
-    _LAST[:] = [(context, kernel)]
-    return kernel
 
 
 def _refused(rule: str) -> Finder:
     def finder(context: Context) -> Iterator[Hit]:
-        for refusal in _kernel(context).refusals:
-            if refusal.rule == rule:
-                yield refusal.hit
+        return iter(context._kernel_refusals.get(rule, ()))
 
     return finder
 
