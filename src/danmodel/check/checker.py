@@ -38,7 +38,7 @@ __all__ = ["check", "check_file", "kernel_findings"]
 
 _NUMBER = re.compile(r"(\d+)")
 _DEVICE = "$.devices["
-_DEVICE_PATH = re.compile(r"\$\.devices\[(\d+)(\].*)", re.DOTALL)
+_DEVICE_PATH = re.compile(re.escape(_DEVICE) + r"(\d+)(\].*)", re.DOTALL)
 """A path under ``$.devices[N]``: N, and the tail from the closing bracket on."""
 
 

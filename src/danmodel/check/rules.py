@@ -900,7 +900,6 @@ class _Kernel:
         # The routes without gateway go in first, then those with one (docs/netlink.md).
         device_routes = context._device_routes
         with_gateway: list[tuple[int, str, Any]] = []
-        self._v4_cover_lengths = self.held.v4_lengths
         for number, (path, _) in enumerate(devices):
             for route_path, route, _ in device_routes[path]:
                 if route.gateway is None:
